@@ -1,0 +1,11 @@
+// tonematch._native: the C++ engine, exposed to the matcher so it hears what the plugin plays.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void bindNamModel(py::module_& m);
+
+PYBIND11_MODULE(_native, m) {
+  m.doc() = "ToneMatch AI engine: .nam loading and inference in C++.";
+  bindNamModel(m);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: lint, the C++ engine tests, and the Python test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source .venv/bin/activate
+
+echo "== ruff"
+ruff check .
+
+echo "== C++ engine tests"
+cmake -S . -B build/tests -DTONEMATCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/tests -j"$(nproc)"
+ctest --test-dir build/tests --output-on-failure
+
+echo "== pytest"
+TONEMATCH_TEST_BUILD=build/tests python -m pytest "$@"
