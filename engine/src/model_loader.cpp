@@ -1,7 +1,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "convnet.h"
 #include "format_error.h"
@@ -59,11 +58,22 @@ void checkVersion(const json& doc) {
   if (!doc.contains("version")) fail(LoadErrorKind::BadFormat, "missing field 'version'");
   if (!doc.at("version").is_string()) fail(LoadErrorKind::BadFormat, "field 'version' must be a string");
   const std::string v = doc.at("version").get<std::string>();
-  int major = -1, minor = -1;
-  char dot = 0;
-  std::istringstream in(v);
-  in >> major >> dot >> minor;
-  const bool parsed = !in.fail() && dot == '.' && major >= 0 && minor >= 0;
+  // Exactly major.minor.patch, digits only.
+  int parts[3] = {-1, -1, -1};
+  int part = 0;
+  bool parsed = !v.empty() && v.size() < 32;
+  for (std::size_t i = 0; parsed && i < v.size(); ++i) {
+    const char ch = v[i];
+    if (ch == '.') {
+      parsed = parts[part] >= 0 && ++part < 3;
+    } else if (ch >= '0' && ch <= '9') {
+      parts[part] = (parts[part] < 0 ? 0 : parts[part] * 10) + (ch - '0');
+    } else {
+      parsed = false;
+    }
+  }
+  parsed = parsed && part == 2 && parts[2] >= 0;
+  const int major = parts[0], minor = parts[1];
   // 0.5 is the layout most files in the wild use; 0.7 is the current exporter's.
   if (!parsed || major != 0 || minor < 5 || minor > 7)
     fail(LoadErrorKind::UnsupportedVersion, "unsupported .nam version '" + v + "' (supported: 0.5 to 0.7)");
@@ -146,6 +156,8 @@ std::unique_ptr<Model> buildContainer(const json& doc, const LoadOptions& option
   const json& subs = c.at("submodels");
   if (!subs.is_array() || subs.empty()) badConfig("field 'config.submodels' must be a non-empty list");
   // Submodels are chosen by their max_value: the first (smallest) one that covers `slim`.
+  if (doc.contains("weights") && !(doc.at("weights").is_array() && doc.at("weights").empty()))
+    fail(LoadErrorKind::BadFormat, "a SlimmableContainer keeps its weights in its submodels; 'weights' must be []");
   const json* chosen = nullptr;
   double chosenMax = 0.0;
   for (std::size_t i = 0; i < subs.size(); ++i) {
@@ -158,11 +170,17 @@ std::unique_ptr<Model> buildContainer(const json& doc, const LoadOptions& option
     }
     if (!chosen && i + 1 == subs.size()) chosen = &s.at("model");
   }
+  // Every submodel is validated, not only the one chosen, so a broken file is refused whatever
+  // size is asked for.
   std::unique_ptr<Model> inner;
-  try {
-    inner = buildNetwork(*chosen, options, depth + 1);
-  } catch (const FormatError& e) {
-    throw FormatError(e.kind, std::string("submodel: ") + e.what());
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    const json& sub = subs[i].at("model");
+    try {
+      auto model = buildNetwork(sub, options, depth + 1);
+      if (&sub == chosen) inner = std::move(model);
+    } catch (const FormatError& e) {
+      throw FormatError(e.kind, "config.submodels[" + std::to_string(i) + "]: " + e.what());
+    }
   }
   return inner;
 }
@@ -239,8 +257,46 @@ std::unique_ptr<Model> finishLoad(std::unique_ptr<Model> model, ModelMetadata me
   return model;
 }
 
+namespace {
+
+// Messages quote text from the file; keep them one line of valid UTF-8 whatever the file holds.
+std::string oneLine(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += ' ';
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool valid = len > 0 && i + len <= text.size();
+    for (int k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (valid) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  if (out.size() > 400) out = out.substr(0, 400) + "...";
+  return out;
+}
+
+}  // namespace
+
 LoadError::LoadError(LoadErrorKind kind, const std::string& source, const std::string& problem)
-    : std::runtime_error(source + ": " + problem), kind_(kind), source_(source), problem_(problem) {}
+    : std::runtime_error(oneLine(source) + ": " + oneLine(problem)), kind_(kind), source_(source),
+      problem_(oneLine(problem)) {}
 
 std::unique_ptr<Model> loadModelFromString(const std::string& text, const std::string& source,
                                            const LoadOptions& options) {

@@ -98,7 +98,7 @@ LayerArraySpec parseCurrentArray(const ConfigReader& c) {
   const std::size_t count = dilations.size();
   const char* kernelKey = c.has("kernel_sizes") ? "kernel_sizes" : "kernel_size";
   std::vector<int> kernels = c.intList(kernelKey, 1, kMaxKernel);
-  if (kernels.size() == 1) kernels.assign(count, kernels[0]);
+  if (!c.at(kernelKey).is_array()) kernels.assign(count, kernels[0]);
   if (kernels.size() != count) badConfig("field '" + c.field(kernelKey) + "' must have one entry per dilation");
   const json& acts = c.at("activation");
   const json noGating = "none";
@@ -146,6 +146,8 @@ void checkArray(const LayerArraySpec& a, const std::string& where) {
 
 WaveNetSpec parseWaveNetSpec(const json& config) {
   const ConfigReader c(config, "config");
+  // The weights carry the value actually used; the config copy must still be a number.
+  c.number("head_scale", -3.0e38, 3.0e38);
   if (c.present("condition_dsp")) badConfig("field 'config.condition_dsp' is not supported");
   const json& layers = c.at("layers");
   if (!layers.is_array() || layers.empty() || layers.size() > static_cast<std::size_t>(kMaxArrays))
