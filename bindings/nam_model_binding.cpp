@@ -22,6 +22,7 @@ class NamModel {
   NamModel(const py::object& path, int maxBlock, double slim) {
     path_ = py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
     if (maxBlock < 1 || maxBlock > (1 << 20)) throw py::value_error("max_block must be between 1 and 1048576");
+    if (!(slim >= 0.0 && slim <= 1.0)) throw py::value_error("slim must be between 0 and 1");
     LoadOptions options;
     options.slim = slim;
     try {

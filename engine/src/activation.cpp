@@ -19,24 +19,85 @@ constexpr float kQ[] = {1.0f, 0.1744600534439087f, -0.04375894367694855f,
                         0.024074066430330276f, 0.0016313440864905715f, 2.143995152437128e-05f,
                         5.0255152928002644e-08f};
 
-inline float tanhApprox(float x) {
-  x = x < -9.0f ? -9.0f : (x > 9.0f ? 9.0f : x);
-  const float u = x * x;
-  const float p = ((((((kP[6] * u + kP[5]) * u + kP[4]) * u + kP[3]) * u + kP[2]) * u + kP[1]) * u + kP[0]);
-  const float q = ((((((kQ[6] * u + kQ[5]) * u + kQ[4]) * u + kQ[3]) * u + kQ[2]) * u + kQ[1]) * u + kQ[0]);
-  const float y = x * p / q;
-  return y > 1.0f ? 1.0f : (y < -1.0f ? -1.0f : y);
+template <class T>
+TM_INLINE T tanhApprox(T x) {
+  const T lo = T{} - 9.0f, hi = T{} + 9.0f;
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const T u = x * x;
+  const T p = (((((kP[6] * u + kP[5]) * u + kP[4]) * u + kP[3]) * u + kP[2]) * u + kP[1]) * u + kP[0];
+  const T q = (((((kQ[6] * u + kQ[5]) * u + kQ[4]) * u + kQ[3]) * u + kQ[2]) * u + kQ[1]) * u + kQ[0];
+  T y = x * p / q;
+  const T one = T{} + 1.0f, minusOne = T{} - 1.0f;
+  y = y > one ? one : y;
+  return y < minusOne ? minusOne : y;
 }
 
-TM_DISPATCH void tanhLoop(float* x, int n) {
-  for (int i = 0; i < n; ++i) x[i] = tanhApprox(x[i]);
+enum class Curve { Tanh, Sigmoid, SiLU };
+
+// One template for the three tanh-based curves, instantiated per register width.
+template <class V, Curve C>
+TM_INLINE V curveOf(V v) {
+  if constexpr (C == Curve::Tanh) return tanhApprox<V>(v);
+  else if constexpr (C == Curve::Sigmoid) return 0.5f + 0.5f * tanhApprox<V>(0.5f * v);
+  else return v * (0.5f + 0.5f * tanhApprox<V>(0.5f * v));
 }
-TM_DISPATCH void sigmoidLoop(float* x, int n) {
-  for (int i = 0; i < n; ++i) x[i] = 0.5f + 0.5f * tanhApprox(0.5f * x[i]);
+
+template <class V, Curve C>
+TM_INLINE void curve(float* x, int n) {
+#if TM_HAVE_VECTORS
+  constexpr int L = sizeof(V) / sizeof(float);
+  int i = 0;
+  for (; i + L <= n; i += L) simd::store<V>(x + i, curveOf<V, C>(simd::load<V>(x + i)));
+  if (i < n) simd::storePartial<V>(x + i, curveOf<V, C>(simd::loadPartial<V>(x + i, n - i)), n - i);
+#else
+  for (int i = 0; i < n; ++i) x[i] = curveOf<float, C>(x[i]);
+#endif
 }
-TM_DISPATCH void siluLoop(float* x, int n) {
-  for (int i = 0; i < n; ++i) x[i] = x[i] * (0.5f + 0.5f * tanhApprox(0.5f * x[i]));
-}
+
+using CurveFn = void (*)(float*, int);
+
+#if TM_HAVE_VECTORS
+#define TM_CURVES(SUFFIX, ATTR, V)                                                        \
+  ATTR void tanh##SUFFIX(float* x, int n) { curve<V, Curve::Tanh>(x, n); }               \
+  ATTR void sigmoid##SUFFIX(float* x, int n) { curve<V, Curve::Sigmoid>(x, n); }         \
+  ATTR void silu##SUFFIX(float* x, int n) { curve<V, Curve::SiLU>(x, n); }
+TM_CURVES(Base, , simd::f4)
+#else
+#define TM_CURVES(SUFFIX, ATTR, V)                                                        \
+  ATTR void tanh##SUFFIX(float* x, int n) { curve<float, Curve::Tanh>(x, n); }           \
+  ATTR void sigmoid##SUFFIX(float* x, int n) { curve<float, Curve::Sigmoid>(x, n); }     \
+  ATTR void silu##SUFFIX(float* x, int n) { curve<float, Curve::SiLU>(x, n); }
+TM_CURVES(Base, , float)
+#endif
+#if TM_X86_DISPATCH
+TM_CURVES(Avx2, __attribute__((target("avx2,fma"))), simd::f8)
+TM_CURVES(Avx512, __attribute__((target("avx512f,avx2,fma"))), simd::f16)
+#endif
+
+struct Curves {
+  CurveFn tanh = tanhBase, sigmoid = sigmoidBase, silu = siluBase;
+  Curves() {
+#if TM_X86_DISPATCH
+    const int isa = simd::bestIsa();
+    if (isa >= 2) {
+      tanh = tanhAvx512;
+      sigmoid = sigmoidAvx512;
+      silu = siluAvx512;
+    } else if (isa == 1) {
+      tanh = tanhAvx2;
+      sigmoid = sigmoidAvx2;
+      silu = siluAvx2;
+    }
+#endif
+  }
+};
+
+const Curves kCurves;
+
+void tanhLoop(float* x, int n) { kCurves.tanh(x, n); }
+void sigmoidLoop(float* x, int n) { kCurves.sigmoid(x, n); }
+void siluLoop(float* x, int n) { kCurves.silu(x, n); }
 
 float number(const nlohmann::json& j, const char* key, float fallback) {
   if (!j.contains(key)) return fallback;
@@ -80,9 +141,11 @@ Activation Activation::fromName(const std::string& rawName) {
 
 Activation Activation::fromJson(const nlohmann::json& j) {
   if (j.is_string()) return fromName(j.get<std::string>());
-  if (!j.is_object() || !j.contains("type") || !j.at("type").is_string())
+  // The exporter writes {"type": ...} for layers and {"name": ...} for the output head.
+  const char* key = j.is_object() && j.contains("type") ? "type" : "name";
+  if (!j.is_object() || !j.contains(key) || !j.at(key).is_string())
     badConfig("an activation must be a name or an object with a 'type'");
-  Activation a = fromName(j.at("type").get<std::string>());
+  Activation a = fromName(j.at(key).get<std::string>());
   switch (a.kind_) {
     case Kind::Hardtanh:
       a.a_ = number(j, "min_val", -1.0f);

@@ -1,8 +1,6 @@
 #include "conv1d.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <string>
 
 #include "simd.h"
 
@@ -10,27 +8,27 @@ namespace tonematch::engine {
 namespace {
 
 constexpr int kRowsPerBlock = 4;
-// Samples per inner step: enough independent accumulators to hide multiply-add latency.
-constexpr int kStep = 16;
 
-using Rows4Fn = void (*)(const float*, const long*, int, const float*, float* const*, const float*,
-                         int, bool);
-using Row1Fn = void (*)(const float*, const long*, int, const float*, float*, float, int, bool);
+// `init` (one row pointer per output row, or null for zeros) is what the sums start from: the
+// output itself to accumulate, or another signal to add the convolution to.
+using Rows4Fn = void (*)(const float*, const long*, int, const float*, float* const*,
+                         const float* const*, const float*, int);
+using Row1Fn = void (*)(const float*, const long*, int, const float*, float*, const float*, float,
+                        int);
 
-// Four output rows at once: each input vector is loaded once and used four times, which keeps
-// the loop bound by multiply-adds rather than by loads.
-template <class V>
-TM_INLINE void rows4(const float* w, const long* offsets, int taps, const float* in,
-                     float* const* o, const float* bias, int n, bool accumulate) {
-  int t = 0;
+// Four output rows at once: each input vector is loaded once and used four times, and U
+// vectors per row give 4·U independent accumulators to hide the multiply-add latency.
+template <class V, int U>
+TM_INLINE int rows4Steps(const float* w, const long* offsets, int taps, const float* in,
+                         float* const* o, const float* const* init, const float* bias, int t,
+                         int n) {
 #if TM_HAVE_VECTORS
   constexpr int L = sizeof(V) / sizeof(float);
-  constexpr int U = kStep / L;
-  for (; t + kStep <= n; t += kStep) {
+  for (; t + U * L <= n; t += U * L) {
     V a[4][U];
     for (int r = 0; r < 4; ++r)
       for (int u = 0; u < U; ++u)
-        a[r][u] = (accumulate ? simd::load<V>(o[r] + t + u * L) : V{}) + bias[r];
+        a[r][u] = (init ? simd::load<V>(init[r] + t + u * L) : V{}) + bias[r];
     for (int j = 0; j < taps; ++j) {
       const float* src = in + offsets[j] + t;
       const float* wj = w + 4 * j;
@@ -43,37 +41,71 @@ TM_INLINE void rows4(const float* w, const long* offsets, int taps, const float*
       for (int u = 0; u < U; ++u) simd::store<V>(o[r] + t + u * L, a[r][u]);
   }
 #endif
+  return t;
+}
+
+template <class V>
+TM_INLINE void rows4(const float* w, const long* offsets, int taps, const float* in,
+                     float* const* o, const float* const* init, const float* bias, int n) {
+  int t = rows4Steps<V, 2>(w, offsets, taps, in, o, init, bias, 0, n);
+  t = rows4Steps<V, 1>(w, offsets, taps, in, o, init, bias, t, n);
+  if (t == n) return;
+#if TM_HAVE_VECTORS
+  const int m = n - t;
+  V a[4];
+  for (int r = 0; r < 4; ++r) a[r] = (init ? simd::loadPartial<V>(init[r] + t, m) : V{}) + bias[r];
+  for (int j = 0; j < taps; ++j) {
+    const V x = simd::loadPartial<V>(in + offsets[j] + t, m);
+    for (int r = 0; r < 4; ++r) a[r] += w[4 * j + r] * x;
+  }
+  for (int r = 0; r < 4; ++r) simd::storePartial<V>(o[r] + t, a[r], m);
+#else
   for (; t < n; ++t) {
     float a[4];
-    for (int r = 0; r < 4; ++r) a[r] = bias[r] + (accumulate ? o[r][t] : 0.0f);
+    for (int r = 0; r < 4; ++r) a[r] = bias[r] + (init ? init[r][t] : 0.0f);
     for (int j = 0; j < taps; ++j) {
       const float x = in[offsets[j] + t];
       for (int r = 0; r < 4; ++r) a[r] += w[4 * j + r] * x;
     }
     for (int r = 0; r < 4; ++r) o[r][t] = a[r];
   }
+#endif
 }
 
-template <class V>
-TM_INLINE void row1(const float* w, const long* offsets, int taps, const float* in, float* o,
-                    float bias, int n, bool accumulate) {
-  int t = 0;
+template <class V, int U>
+TM_INLINE int row1Steps(const float* w, const long* offsets, int taps, const float* in, float* o,
+                        const float* init, float bias, int t, int n) {
 #if TM_HAVE_VECTORS
   constexpr int L = sizeof(V) / sizeof(float);
-  constexpr int U = kStep / L;
-  for (; t + kStep <= n; t += kStep) {
+  for (; t + U * L <= n; t += U * L) {
     V a[U];
-    for (int u = 0; u < U; ++u) a[u] = (accumulate ? simd::load<V>(o + t + u * L) : V{}) + bias;
+    for (int u = 0; u < U; ++u) a[u] = (init ? simd::load<V>(init + t + u * L) : V{}) + bias;
     for (int j = 0; j < taps; ++j)
       for (int u = 0; u < U; ++u) a[u] += w[j] * simd::load<V>(in + offsets[j] + t + u * L);
     for (int u = 0; u < U; ++u) simd::store<V>(o + t + u * L, a[u]);
   }
 #endif
+  return t;
+}
+
+template <class V>
+TM_INLINE void row1(const float* w, const long* offsets, int taps, const float* in, float* o,
+                    const float* init, float bias, int n) {
+  int t = row1Steps<V, 4>(w, offsets, taps, in, o, init, bias, 0, n);
+  t = row1Steps<V, 1>(w, offsets, taps, in, o, init, bias, t, n);
+  if (t == n) return;
+#if TM_HAVE_VECTORS
+  const int m = n - t;
+  V a = (init ? simd::loadPartial<V>(init + t, m) : V{}) + bias;
+  for (int j = 0; j < taps; ++j) a += w[j] * simd::loadPartial<V>(in + offsets[j] + t, m);
+  simd::storePartial<V>(o + t, a, m);
+#else
   for (; t < n; ++t) {
-    float a = bias + (accumulate ? o[t] : 0.0f);
+    float a = bias + (init ? init[t] : 0.0f);
     for (int j = 0; j < taps; ++j) a += w[j] * in[offsets[j] + t];
     o[t] = a;
   }
+#endif
 }
 
 #if TM_HAVE_VECTORS
@@ -82,36 +114,30 @@ using Base = simd::f4;
 using Base = float;
 #endif
 
-void rows4Base(const float* w, const long* off, int taps, const float* in, float* const* o,
-               const float* b, int n, bool acc) {
-  rows4<Base>(w, off, taps, in, o, b, n, acc);
+void rows4Base(const float* w, const long* off, int taps, const float* in, float* const* o, const float* const* i0, const float* b, int n) {
+  rows4<Base>(w, off, taps, in, o, i0, b, n);
 }
-void row1Base(const float* w, const long* off, int taps, const float* in, float* o, float b, int n,
-              bool acc) {
-  row1<Base>(w, off, taps, in, o, b, n, acc);
+void row1Base(const float* w, const long* off, int taps, const float* in, float* o, const float* i0, float b, int n) {
+  row1<Base>(w, off, taps, in, o, i0, b, n);
 }
 
 #if TM_X86_DISPATCH
 __attribute__((target("avx2,fma"))) void rows4Avx2(const float* w, const long* off, int taps,
-                                                   const float* in, float* const* o,
-                                                   const float* b, int n, bool acc) {
-  rows4<simd::f8>(w, off, taps, in, o, b, n, acc);
+                                                   const float* in, float* const* o, const float* const* i0, const float* b, int n) {
+  rows4<simd::f8>(w, off, taps, in, o, i0, b, n);
 }
 __attribute__((target("avx2,fma"))) void row1Avx2(const float* w, const long* off, int taps,
-                                                  const float* in, float* o, float b, int n,
-                                                  bool acc) {
-  row1<simd::f8>(w, off, taps, in, o, b, n, acc);
+                                                  const float* in, float* o, const float* i0, float b, int n) {
+  row1<simd::f8>(w, off, taps, in, o, i0, b, n);
 }
 __attribute__((target("avx512f,avx2,fma"))) void rows4Avx512(const float* w, const long* off,
                                                              int taps, const float* in,
-                                                             float* const* o, const float* b,
-                                                             int n, bool acc) {
-  rows4<simd::f16>(w, off, taps, in, o, b, n, acc);
+                                                             float* const* o, const float* const* i0, const float* b, int n) {
+  rows4<simd::f16>(w, off, taps, in, o, i0, b, n);
 }
 __attribute__((target("avx512f,avx2,fma"))) void row1Avx512(const float* w, const long* off,
-                                                            int taps, const float* in, float* o,
-                                                            float b, int n, bool acc) {
-  row1<simd::f16>(w, off, taps, in, o, b, n, acc);
+                                                            int taps, const float* in, float* o, const float* i0, float b, int n) {
+  row1<simd::f16>(w, off, taps, in, o, i0, b, n);
 }
 #endif
 
@@ -120,15 +146,11 @@ struct Kernels {
   Row1Fn row1 = row1Base;
   Kernels() {
 #if TM_X86_DISPATCH
-    // TONEMATCH_ENGINE_ISA=avx2|baseline caps the choice, so benchmarks can compare paths.
-    const char* cap = std::getenv("TONEMATCH_ENGINE_ISA");
-    const std::string limit = cap ? cap : "";
-    __builtin_cpu_init();
-    if (limit == "baseline") return;
-    if (limit != "avx2" && __builtin_cpu_supports("avx512f")) {
+    const int isa = simd::bestIsa();
+    if (isa >= 2) {
       rows4 = rows4Avx512;
       row1 = row1Avx512;
-    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    } else if (isa == 1) {
       rows4 = rows4Avx2;
       row1 = row1Avx2;
     }
@@ -207,6 +229,10 @@ void Conv1D::bind(int inputStride) {
 }
 
 void Conv1D::apply(const View& in, const View& out, int n, bool accumulate) const noexcept {
+  applyOnto(in, out, n, accumulate ? &out : nullptr);
+}
+
+void Conv1D::applyOnto(const View& in, const View& out, int n, const View* init) const noexcept {
   const int taps = tapsPerGroup();
   for (const RowBlock& b : blocks_) {
     const float* w = packed_.data() + b.weightOffset;
@@ -214,9 +240,14 @@ void Conv1D::apply(const View& in, const View& out, int n, bool accumulate) cons
     if (b.rows == kRowsPerBlock) {
       float* const rows[4] = {out.row(b.firstRow), out.row(b.firstRow + 1), out.row(b.firstRow + 2),
                               out.row(b.firstRow + 3)};
-      kKernels.rows4(w, offs, taps, in.p, rows, bias_.data() + b.firstRow, n, accumulate);
+      const float* const initRows[4] = {
+          init ? init->row(b.firstRow) : nullptr, init ? init->row(b.firstRow + 1) : nullptr,
+          init ? init->row(b.firstRow + 2) : nullptr, init ? init->row(b.firstRow + 3) : nullptr};
+      kKernels.rows4(w, offs, taps, in.p, rows, init ? initRows : nullptr, bias_.data() + b.firstRow,
+                     n);
     } else {
-      kKernels.row1(w, offs, taps, in.p, out.row(b.firstRow), bias_[b.firstRow], n, accumulate);
+      kKernels.row1(w, offs, taps, in.p, out.row(b.firstRow), init ? init->row(b.firstRow) : nullptr,
+                    bias_[b.firstRow], n);
     }
   }
 }

@@ -27,6 +27,8 @@ class Conv1D {
 
   /// out (+)= bias + W * in over n samples; `in` must hold history() samples before the block.
   void apply(const View& in, const View& out, int n, bool accumulate) const noexcept;
+  /// out = init + bias + W * in (init may be null for zeros, or out itself).
+  void applyOnto(const View& in, const View& out, int n, const View* init) const noexcept;
 
   int history() const { return (kernel_ - 1) * dilation_; }
   int inChannels() const { return in_; }

@@ -199,15 +199,39 @@ std::unique_ptr<Model> buildNetwork(const json& doc, const LoadOptions& options,
   std::unique_ptr<Model> model;
   if (arch == "SlimmableContainer") {
     model = buildContainer(doc, options, depth);
-    ModelMetadata inner = model->metadata();
+    // The chosen submodel's own measurements describe what will actually play.
+    const ModelMetadata& inner = model->metadata();
     if (!meta.sampleRate) meta.sampleRate = inner.sampleRate;
-    if (!meta.loudness) meta.loudness = inner.loudness;
-    if (!meta.gain) meta.gain = inner.gain;
+    if (inner.loudness) meta.loudness = inner.loudness;
+    if (inner.gain) meta.gain = inner.gain;
     return finishLoad(std::move(model), meta);
   }
   const std::vector<float> weights = readWeightList(doc, options);
   if (arch == "WaveNet") {
-    auto net = std::make_unique<WaveNet>(parseWaveNetSpec(config));
+    // condition_dsp: a nested WaveNet document that turns the input into the condition.
+    std::unique_ptr<WaveNet> conditionNet;
+    if (config.contains("condition_dsp") && !config.at("condition_dsp").is_null()) {
+      if (depth > 0) badConfig("a condition_dsp cannot have its own condition_dsp");
+      const json& cd = config.at("condition_dsp");
+      try {
+        if (!cd.is_object()) fail(LoadErrorKind::BadFormat, "must be an object");
+        checkVersion(cd);
+        if (!cd.contains("architecture") || cd.at("architecture") != "WaveNet")
+          badConfig("only a WaveNet condition network is supported");
+        if (!cd.contains("config") || !cd.at("config").is_object())
+          fail(LoadErrorKind::BadFormat, "missing or non-object field 'config'");
+        if (cd.at("config").contains("condition_dsp") && !cd.at("config").at("condition_dsp").is_null())
+          badConfig("a condition_dsp cannot have its own condition_dsp");
+        conditionNet = std::make_unique<WaveNet>(parseWaveNetSpec(cd.at("config"), 1, false));
+        const std::vector<float> cw = readWeightList(cd, options);
+        checkCount(conditionNet->weightCount(), cw.size(), options);
+        readAll(*conditionNet, cw);
+      } catch (const FormatError& e) {
+        throw FormatError(e.kind, std::string("config.condition_dsp: ") + e.what());
+      }
+    }
+    const int conditionChannels = conditionNet ? conditionNet->outputChannels() : 1;
+    auto net = std::make_unique<WaveNet>(parseWaveNetSpec(config, conditionChannels), std::move(conditionNet));
     if (net->receptiveField() > kMaxReceptiveField) badConfig("receptive field is implausibly long");
     if (net->stateFloats(4096) > kMaxStateFloats) fail(LoadErrorKind::TooLarge, "the network needs too much memory");
     checkCount(net->weightCount(), weights.size(), options);

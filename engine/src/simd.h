@@ -45,6 +45,22 @@ template <class V>
 TM_INLINE void store(float* p, V v) {
   std::memcpy(p, &v, sizeof v);
 }
+/// The first `count` lanes from p, the rest zero: block tails take the same vector arithmetic
+/// as full vectors, so output does not depend on how a signal is cut into blocks.
+template <class V>
+TM_INLINE V loadPartial(const float* p, int count) {
+  V v{};
+  std::memcpy(&v, p, sizeof(float) * count);
+  return v;
+}
+template <class V>
+TM_INLINE void storePartial(float* p, V v, int count) {
+  std::memcpy(p, &v, sizeof(float) * count);
+}
 #endif
+
+/// 0 = baseline, 1 = AVX2+FMA, 2 = AVX-512; TONEMATCH_ENGINE_ISA=baseline|avx2 caps it so
+/// benchmarks can compare the paths.
+int bestIsa();
 
 }  // namespace tonematch::engine::simd

@@ -48,8 +48,9 @@ void Film::apply(const View& x, const View& condition, int n) noexcept {
   }
 }
 
-WaveNet::WaveNet(WaveNetSpec spec) : spec_(std::move(spec)) {
-  receptiveField_ = 1;
+WaveNet::WaveNet(WaveNetSpec spec, std::unique_ptr<WaveNet> conditionNet)
+    : spec_(std::move(spec)), conditionNet_(std::move(conditionNet)) {
+  receptiveField_ = conditionNet_ ? conditionNet_->receptiveField() : 1;
   for (const LayerArraySpec& s : spec_.arrays) {
     LayerArray a;
     a.spec = s;
@@ -89,6 +90,10 @@ WaveNet::WaveNet(WaveNetSpec spec) : spec_(std::move(spec)) {
       cin = cout;
     }
   }
+}
+
+int WaveNet::outputChannels() const {
+  return spec_.head ? spec_.head->outChannels : spec_.arrays.back().headOut;
 }
 
 std::vector<Conv1D*> WaveNet::convsInOrder() {
@@ -133,12 +138,21 @@ std::size_t WaveNet::stateFloats(int maxBlock) const {
     add(s.headTermChannels(), s.headKernel - 1);
   }
   if (spec_.head) for (int k : spec_.head->kernelSizes) add(spec_.head->channels + spec_.arrays.back().headOut, k - 1);
+  if (conditionNet_) total += conditionNet_->stateFloats(maxBlock);
   return total;
 }
 
 void WaveNet::allocate(int maxBlock) {
-  condition_.allocate(1, 0, maxBlock);
-  int inputStride = condition_.stride();
+  input_.allocate(1, 0, maxBlock);
+  output_.allocate(outputChannels(), 0, maxBlock);
+  if (conditionNet_) {
+    conditionNet_->allocate(maxBlock);
+    conditionView_ = conditionNet_->output_.view();
+  } else {
+    conditionView_ = input_.view();
+  }
+  const int conditionStride = conditionView_.stride;
+  int inputStride = input_.stride();
   for (LayerArray& a : arrays_) {
     const LayerArraySpec& s = a.spec;
     int maxMid = s.bottleneck;
@@ -162,13 +176,13 @@ void WaveNet::allocate(int maxBlock) {
       } else {
         l.conv.bind(l.input.stride());
       }
-      l.mixer.bind(l.film[kInputMixinPre] ? a.filmedCondition.stride() : condition_.stride());
+      l.mixer.bind(l.film[kInputMixinPre] ? a.filmedCondition.stride() : conditionStride);
       l.layer1x1.bind(a.z.stride());
       l.head1x1.bind(a.z.stride());
       for (auto& f : l.film) {
         if (!f) continue;
         f->scratch.allocate(f->conv.outChannels(), 0, maxBlock);
-        f->conv.bind(condition_.stride());
+        f->conv.bind(conditionStride);
       }
     }
     a.headRechannel.bind(a.headSum.stride());
@@ -183,7 +197,7 @@ void WaveNet::allocate(int maxBlock) {
 }
 
 void WaveNet::clearState() {
-  condition_.clear();
+  if (conditionNet_) conditionNet_->clearState();
   for (LayerArray& a : arrays_) {
     for (Layer& l : a.layers) {
       l.input.clear();
@@ -199,7 +213,7 @@ void WaveNet::runLayer(LayerArray& a, std::size_t index, int n) noexcept {
   Layer& l = a.layers[index];
   const int mid = s.midChannels(l.spec);
   const int b = s.bottleneck;
-  const View c = condition_.view();
+  const View c = conditionView_;
   const View in = l.input.view();
 
   View convIn = in;
@@ -261,10 +275,12 @@ void WaveNet::runLayer(LayerArray& a, std::size_t index, int n) noexcept {
   Buffer& nextBuffer = index + 1 < a.layers.size() ? a.layers[index + 1].input : a.output;
   nextBuffer.beginBlock(n);
   const View next = nextBuffer.view();
-  if (s.layer1x1) {
+  if (s.layer1x1 && !l.film[kLayer1x1Post]) {
+    l.layer1x1.applyOnto(z, next, n, &in);  // the residual sum in one pass
+  } else if (s.layer1x1) {
     const View l1 = a.l1.view();
     l.layer1x1.apply(z, l1, n, false);
-    if (l.film[kLayer1x1Post]) l.film[kLayer1x1Post]->apply(l1, c, n);
+    l.film[kLayer1x1Post]->apply(l1, c, n);
     addRows(in, l1, next, s.channels, n);
   } else {
     addRows(in, z, next, s.channels, n);
@@ -299,11 +315,12 @@ void WaveNet::runArray(LayerArray& a, const View& x, const View* previousHead, i
   a.headSum.endBlock(n);
 }
 
-void WaveNet::process(const float* in, float* out, int n) noexcept {
-  condition_.beginBlock(n);
-  const View c = condition_.view();
-  std::memcpy(c.p, in, sizeof(float) * n);
-  View x = c;
+View WaveNet::run(const float* in, int n) noexcept {
+  // Scratch buffers (history 0) always hold the current block at their start, so views taken
+  // at allocation stay valid.
+  std::memcpy(input_.view().p, in, sizeof(float) * n);
+  if (conditionNet_) conditionNet_->run(in, n);
+  View x = input_.view();
   View previousHead;
   bool hasPrevious = false;
   for (LayerArray& a : arrays_) {
@@ -327,7 +344,15 @@ void WaveNet::process(const float* in, float* out, int n) noexcept {
     src = b.output.view();
     rows = b.conv.outChannels();
   }
-  for (int t = 0; t < n; ++t) out[t] = scale * src.p[t];
+  const View out = output_.view();
+  for (int r = 0; r < rows; ++r)
+    for (int t = 0; t < n; ++t) out.row(r)[t] = scale * src.row(r)[t];
+  return out;
+}
+
+void WaveNet::process(const float* in, float* out, int n) noexcept {
+  const View y = run(in, n);
+  std::memcpy(out, y.p, sizeof(float) * n);
 }
 
 }  // namespace tonematch::engine

@@ -23,7 +23,10 @@ struct Film {
 
 class WaveNet final : public Model {
  public:
-  explicit WaveNet(WaveNetSpec spec);
+  /// `conditionNet`, when given, computes the layers' condition from the input (condition_dsp).
+  explicit WaveNet(WaveNetSpec spec, std::unique_ptr<WaveNet> conditionNet = nullptr);
+  /// Channels of the final output (1 for a model, several for a condition network).
+  int outputChannels() const;
 
   std::size_t weightCount() const;
   void readWeights(WeightReader& reader);
@@ -59,6 +62,8 @@ class WaveNet final : public Model {
     Buffer output;
   };
 
+  /// Runs one block and returns the final output rows.
+  View run(const float* in, int n) noexcept;
   void runArray(LayerArray& a, const View& x, const View* previousHead, int n) noexcept;
   void runLayer(LayerArray& a, std::size_t index, int n) noexcept;
   std::vector<Conv1D*> convsInOrder();
@@ -67,7 +72,9 @@ class WaveNet final : public Model {
   std::vector<LayerArray> arrays_;
   std::vector<HeadBlock> head_;
   float headScale_ = 1.0f;
-  Buffer condition_;
+  std::unique_ptr<WaveNet> conditionNet_;
+  Buffer input_, output_;
+  View conditionView_;
   int receptiveField_ = 1;
 };
 

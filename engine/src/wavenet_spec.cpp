@@ -144,11 +144,10 @@ void checkArray(const LayerArraySpec& a, const std::string& where) {
 
 }  // namespace
 
-WaveNetSpec parseWaveNetSpec(const json& config) {
+WaveNetSpec parseWaveNetSpec(const json& config, int conditionChannels, bool monoOutput) {
   const ConfigReader c(config, "config");
   // The weights carry the value actually used; the config copy must still be a number.
   c.number("head_scale", -3.0e38, 3.0e38);
-  if (c.present("condition_dsp")) badConfig("field 'config.condition_dsp' is not supported");
   const json& layers = c.at("layers");
   if (!layers.is_array() || layers.empty() || layers.size() > static_cast<std::size_t>(kMaxArrays))
     badConfig("field 'config.layers' must be a list of 1…" + std::to_string(kMaxArrays) + " layer arrays");
@@ -158,7 +157,9 @@ WaveNetSpec parseWaveNetSpec(const json& config) {
     const ConfigReader lc(layers[i], where);
     LayerArraySpec a = lc.has("head_size") ? parseLegacyArray(lc) : parseCurrentArray(lc);
     checkArray(a, where);
-    if (a.conditionSize != 1) badConfig(where + ": condition_size must be 1 (mono input)");
+    if (a.conditionSize != conditionChannels)
+      badConfig(where + ": condition_size is " + std::to_string(a.conditionSize) + " but the condition has " +
+                std::to_string(conditionChannels) + " channel(s)");
     if (i == 0 && a.inputSize != 1) badConfig(where + ": input_size must be 1 (mono input)");
     if (i > 0) {
       const LayerArraySpec& prev = spec.arrays.back();
@@ -175,13 +176,13 @@ WaveNetSpec parseWaveNetSpec(const json& config) {
     const ConfigReader h = c.object("head");
     HeadSpec head;
     head.channels = h.integer("channels", 1, kMaxChannels);
-    head.outChannels = h.integer("out_channels", 1, 1);
+    head.outChannels = h.integer("out_channels", 1, monoOutput ? 1 : kMaxChannels);
     head.activation = Activation::fromJson(h.at("activation"));
     head.kernelSizes = h.intList("kernel_sizes", 1, kMaxKernel);
     if (head.kernelSizes.size() > static_cast<std::size_t>(kMaxLayers)) badConfig("config.head has too many blocks");
     if (head.activation.requiredChannels() != 0) badConfig("config.head: per-channel PReLU is not supported");
     spec.head = head;
-  } else if (spec.arrays.back().headOut != 1) {
+  } else if (monoOutput && spec.arrays.back().headOut != 1) {
     badConfig("the last layer array's head gives " + std::to_string(spec.arrays.back().headOut) +
               " channels; a mono model needs 1");
   }

@@ -60,6 +60,8 @@ struct WaveNetSpec {
 };
 
 /// Parses and cross-checks a WaveNet config; throws FormatError naming the bad field.
-WaveNetSpec parseWaveNetSpec(const json& config);
+/// `conditionChannels` is what each layer array's condition_size must be (1 = the mono input);
+/// a mono model must produce one output channel, a condition network may produce several.
+WaveNetSpec parseWaveNetSpec(const json& config, int conditionChannels = 1, bool monoOutput = true);
 
 }  // namespace tonematch::engine
