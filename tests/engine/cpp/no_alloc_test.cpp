@@ -1,5 +1,6 @@
 // Proves that Model::process() and Model::reset() never touch the heap, with a counting
 // replacement of the global allocator. Usage: engine_no_alloc_test model.nam [...]
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
@@ -38,7 +39,8 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
-// Runs enough audio, in irregular block sizes, to wrap every history buffer several times.
+// Runs enough audio, in irregular block sizes, to wrap every history buffer several times
+// (buffers hold max(2·maxBlock, 2048) samples past their history), with a few resets.
 long allocationsWhileRunning(tonematch::engine::Model& model, int maxBlock) {
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int> blockSize(1, maxBlock);
@@ -47,13 +49,17 @@ long allocationsWhileRunning(tonematch::engine::Model& model, int maxBlock) {
   g_allocations = 0;
   g_counting = true;
   long processed = 0;
-  const long total = 48000L * 3;
+  const long total = 6L * std::max(2 * maxBlock, 2048) + 1000;
+  int resets = 0;
   while (processed < total) {
     const int n = blockSize(rng);
     for (int i = 0; i < n; ++i) in[i] = noise(rng);
     model.process(in.data(), out.data(), n);
     processed += n;
-    if (processed % 7 == 0) model.reset();
+    if (resets < 3 && processed > (resets + 1) * total / 4) {
+      model.reset();
+      ++resets;
+    }
   }
   model.reset();
   g_counting = false;
