@@ -1,0 +1,1 @@
+"""Building the model library: DI synthesis, gear simulations and NAM captures."""
