@@ -9,7 +9,8 @@ echo "== ruff"
 ruff check .
 
 echo "== C++ engine tests"
-cmake -S . -B build/tests -DTONEMATCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build/tests -DTONEMATCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release \
+  -DPython_EXECUTABLE="$(command -v python)" >/dev/null
 cmake --build build/tests -j"$(nproc)"
 ctest --test-dir build/tests --output-on-failure
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import nam_files
@@ -23,7 +24,8 @@ def no_alloc_program() -> Path:
     build = REPO / os.environ.get("TONEMATCH_TEST_BUILD", "build/tests")
     program = build / "tests" / "engine" / "cpp" / "engine_no_alloc_test"
     if not program.exists():
-        subprocess.run(["cmake", "-S", str(REPO), "-B", str(build), "-DTONEMATCH_BUILD_TESTS=ON"],
+        subprocess.run(["cmake", "-S", str(REPO), "-B", str(build), "-DTONEMATCH_BUILD_TESTS=ON",
+                        f"-DPython_EXECUTABLE={sys.executable}"],
                        check=True, capture_output=True)
         subprocess.run(["cmake", "--build", str(build), "--target", "engine_no_alloc_test"],
                        check=True, capture_output=True)
