@@ -1,0 +1,191 @@
+"""Rebuilds the model library from its simulations: `python -m tonematch.library.build`.
+
+Modes:
+- `full` — every cabinet IR, every pedal and amp of the catalogs captured into a .nam file
+  (resumable: captures whose file and settings are unchanged are kept), and the example clips.
+- `smoke` — one small capture with a few training steps, one IR and one clip, into `--out`;
+  what the tests run to prove the pipeline works end to end.
+Captures whose held-out ESR is above `--max-esr` are not kept (they are listed in the report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import soundfile as sf
+
+from tonematch.library import cab_sim, capture, di_synth, manifest
+from tonematch.library.gear import Gear
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+SAMPLE_RATE = 48_000
+
+# Trainer presets users actually have: (channels of the two layer arrays).
+PRESETS = {"standard": (16, 8), "lite": (12, 6), "feather": (8, 4), "nano": (4, 2)}
+
+
+def preset_for(gear: Gear, index: int) -> str:
+    """Mostly lite/feather, some standard for the amps, as in community libraries."""
+    if gear.kind == "amp" and index % 4 == 0:
+        return "standard"
+    return "lite" if index % 2 == 0 else "feather"
+
+
+def build_irs(folder: Path, cabs: list[cab_sim.Cab]) -> dict[str, dict[str, Any]]:
+    """Writes every IR as 48 kHz mono float WAV; returns manifest entries by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for cab in cabs:
+        ir = cab_sim.impulse_response(cab.settings)
+        path = folder / f"{cab.name}.wav"
+        sf.write(path, ir, SAMPLE_RATE, subtype="FLOAT")
+        entries[cab.name] = {
+            "name": cab.name,
+            "display": cab.display,
+            "file": path.name,
+            "kind": "cab",
+            "tags": list(cab.tags),
+            "sample_rate": SAMPLE_RATE,
+            "length_ms": round(1000 * len(ir) / SAMPLE_RATE, 1),
+            "normalisation": "unit energy",
+            "simulation": "tonematch.library.cab_sim.impulse_response",
+            "settings": cab.settings_dict(),
+            "sha256": manifest.sha256(path),
+        }
+    return entries
+
+
+def capture_gear(gear: Gear, folder: Path, preset: str, steps: int, seed: int,
+                 log: Callable[[str], None]) -> dict[str, Any]:
+    """Trains one capture and returns its manifest entry (with its ESR)."""
+    from tonematch._native import NamModel
+
+    started = time.time()
+    path = folder / f"{gear.name}.nam"
+    result = capture.train_capture(gear.render, path, name=gear.display,
+                                   channels=PRESETS[preset], steps=steps, seed=seed)
+    engine = NamModel(path)
+    log(f"{gear.name}: ESR {result.esr:.4f} ({preset}, {time.time() - started:.0f} s)")
+    return {
+        "name": gear.name,
+        "display": gear.display,
+        "file": path.name,
+        "kind": gear.kind,
+        "gain_class": gear.gain_class,
+        "tags": list(gear.tags),
+        "architecture": "WaveNet",
+        "preset": preset,
+        "parameter_count": result.parameter_count,
+        "esr": round(result.esr, 5),
+        "sample_rate": engine.sample_rate,
+        "loudness": engine.loudness,
+        "simulation": gear.simulation,
+        "settings": gear.settings,
+        "training": {"steps": steps, "seed": seed},
+        "sha256": manifest.sha256(path),
+    }
+
+
+def build_captures(folder: Path, gears: list[Gear], steps: int, max_esr: float,
+                   log: Callable[[str], None], preset: str | None = None,
+                   ) -> tuple[dict[str, dict], list[dict]]:
+    """Captures every gear not already captured with the same settings; returns kept, rejected."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = manifest.read(folder)
+    rejected = []
+    for index, gear in enumerate(gears):
+        old = kept.get(gear.name)
+        path = folder / f"{gear.name}.nam"
+        if (old and path.exists() and old.get("settings") == gear.settings
+                and old.get("training", {}).get("steps") == steps
+                and old.get("sha256") == manifest.sha256(path)):
+            continue
+        chosen = preset or preset_for(gear, index)
+        entry = capture_gear(gear, folder, chosen, steps, seed=index, log=log)
+        if entry["esr"] <= max_esr:
+            kept[gear.name] = entry
+            manifest.write(folder, kept, "NAM captures of the project's simulated pedals and amps")
+        else:
+            path.unlink(missing_ok=True)
+            kept.pop(gear.name, None)
+            rejected.append({"name": gear.name, "esr": entry["esr"]})
+            log(f"{gear.name}: rejected (ESR {entry['esr']:.4f} > {max_esr})")
+    return kept, rejected
+
+
+def build_examples(folder: Path, seconds: float = 15.0) -> list[Path]:
+    """Three DI performances with different playing (the reference clips need the renderer)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, seed, tempo, peak in (("di_riff_a", 21, 100.0, 0.5), ("di_riff_b", 22, 132.0, 0.35),
+                                    ("di_riff_c", 23, 84.0, 0.6)):
+        di = di_synth.render(di_synth.riff(seconds, seed=seed, tempo_bpm=tempo), seconds,
+                             seed=seed, peak=peak)
+        path = folder / f"{name}.wav"
+        sf.write(path, di, SAMPLE_RATE, subtype="PCM_24")
+        paths.append(path)
+    return paths
+
+
+def _catalogs() -> list[Gear]:
+    from tonematch.library import amp_sim, pedal_sim
+
+    return [*pedal_sim.catalog(), *amp_sim.catalog()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Builds the library; exit code 0 on success, 2 on bad arguments."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=("full", "smoke"), default="full")
+    parser.add_argument("--out", type=Path, default=ASSETS, help="assets folder (default: assets/)")
+    parser.add_argument("--only", nargs="*", help="capture only these gear names")
+    parser.add_argument("--steps", type=int, help="training steps per capture "
+                        "(default 1500 full, 20 smoke)")
+    parser.add_argument("--max-esr", type=float, default=0.05)
+    args = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    started = time.time()
+    cabs = cab_sim.catalog()
+    gears = _catalogs()
+    if args.mode == "smoke":
+        cabs, gears = cabs[:1], [g for g in gears if g.kind == "pedal"][:1]
+        steps, max_esr = args.steps or 20, float("inf")
+    else:
+        steps, max_esr = args.steps or 1500, args.max_esr
+    if args.only:
+        unknown = set(args.only) - {g.name for g in gears}
+        if unknown:
+            parser.error(f"unknown gear: {', '.join(sorted(unknown))}")
+        gears = [g for g in gears if g.name in args.only]
+
+    irs = build_irs(args.out / "impulse_responses", cabs)
+    manifest.write(args.out / "impulse_responses", irs, "Cabinet IRs of the project's cab models")
+    kept, rejected = build_captures(args.out / "nam_models", gears, steps, max_esr, log,
+                                    preset="nano" if args.mode == "smoke" else None)
+    clips = build_examples(args.out / "examples", 15.0 if args.mode == "full" else 3.0)
+    report = {
+        "mode": args.mode,
+        "irs": len(irs),
+        "captures": len(kept),
+        "rejected": rejected,
+        "examples": [p.name for p in clips],
+        "seconds": round(time.time() - started, 1),
+        "esr": {k: v["esr"] for k, v in sorted(kept.items())},
+    }
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
