@@ -86,8 +86,28 @@ def test_committed_manifests_match_their_files(folder: str):
         assert entry["sha256"] == manifest.sha256(ASSETS / folder / entry["file"]), entry["name"]
 
 
-def test_committed_captures_load_and_are_accurate():
+def test_committed_captures_load_and_match_the_reference_implementation():
+    """Every committed capture: 48 kHz, ESR within the library's bar, engine == torch."""
+    torch = pytest.importorskip("torch")
+    from nam.models._from_nam import init_from_nam
+
+    x = (0.3 * np.random.default_rng(5).standard_normal(12000)).astype(np.float32)
     for entry in manifest.read(ASSETS / "nam_models").values():
-        model = NamModel(ASSETS / "nam_models" / entry["file"])
+        path = ASSETS / "nam_models" / entry["file"]
+        model = NamModel(path)
         assert model.sample_rate == 48000, entry["name"]
         assert entry["esr"] <= 0.05, entry["name"]
+        with torch.no_grad():
+            ref = init_from_nam(json.loads(path.read_text()))(torch.from_numpy(x)[None],
+                                                               pad_start=True)[0].numpy()
+        assert np.max(np.abs(model.process(x) - ref)) <= 1e-4 * np.max(np.abs(ref)), entry["name"]
+
+
+def test_smoke_build_writes_di_clips_and_an_outside_reference(smoke_library: Path):
+    examples = smoke_library / "examples"
+    for name in ("di_riff_a", "di_riff_b", "di_riff_c", "ref_outside_rig"):
+        audio, rate = sf.read(examples / f"{name}.wav", dtype="float32")
+        assert rate == 48000 and len(audio) == 3 * 48000, name
+        assert np.all(np.isfinite(audio)) and 0.01 < np.max(np.abs(audio)) < 1.0, name
+    rigs = json.loads((examples / "references.json").read_text())
+    assert "ref_outside_rig.wav" in rigs

@@ -3,7 +3,7 @@
 Modes:
 - `full` — every cabinet IR, every pedal and amp of the catalogs captured into a .nam file
   (resumable: captures whose file and settings are unchanged are kept), and the example clips.
-- `smoke` — one small capture with a few training steps, one IR and one clip, into `--out`;
+- `smoke` — one small capture with a few training steps, one IR and the clips, into `--out`;
   what the tests run to prove the pipeline works end to end.
 Captures whose held-out ESR is above `--max-esr` are not kept (they are listed in the report).
 """
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import soundfile as sf
 
 from tonematch.library import cab_sim, capture, di_synth, manifest
@@ -120,7 +121,7 @@ def build_captures(folder: Path, gears: list[Gear], steps: int, max_esr: float,
 
 
 def build_examples(folder: Path, seconds: float = 15.0) -> list[Path]:
-    """Three DI performances with different playing (the reference clips need the renderer)."""
+    """Three DI performances with different playing."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, seed, tempo, peak in (("di_riff_a", 21, 100.0, 0.5), ("di_riff_b", 22, 132.0, 0.35),
@@ -130,6 +131,49 @@ def build_examples(folder: Path, seconds: float = 15.0) -> list[Path]:
         path = folder / f"{name}.wav"
         sf.write(path, di, SAMPLE_RATE, subtype="PCM_24")
         paths.append(path)
+    return paths
+
+
+# The rig behind the library reference clip, and the chain behind the other one (made only here:
+# an amp voicing and a cabinet that are not in the library).
+LIBRARY_RIG = ("pedal_ts_mid", "amp_british_crunch_g5", "cab_4x12_closed_cap")
+OUTSIDE_AMP = {"gain": 6.5, "stages": 3, "stage_gain": 4.0, "asym": 0.45, "input_hp_hz": 90.0,
+               "pre_mid_db": 4.0, "pre_mid_hz": 1100.0, "bass_db": -2.0, "mid_db": 3.0,
+               "treble_db": 2.0, "presence_db": 3.0, "sag": 0.4, "level": 0.4}
+OUTSIDE_CAB = {"speakers": 2, "speaker_size_in": 12, "open_back": True, "resonance_hz": 115.0,
+               "breakup_hz": 3200.0, "rolloff_hz": 6200.0, "mic": "ribbon", "distance_cm": 30.0,
+               "length_ms": 150.0}
+
+
+def _convolve(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    from scipy import signal
+
+    return signal.fftconvolve(x, ir)[: len(x)].astype(np.float32)
+
+
+def build_references(examples: Path, models: Path, irs: Path, seconds: float) -> list[Path]:
+    """Two reference clips of other performances: one through a library rig, one outside it."""
+    from tonematch._native import NamModel
+    from tonematch.library import amp_sim
+
+    examples.mkdir(parents=True, exist_ok=True)
+    paths = []
+    pedal, amp, cab = LIBRARY_RIG
+    if (models / f"{pedal}.nam").exists() and (models / f"{amp}.nam").exists():
+        di = di_synth.render(di_synth.riff(seconds, seed=41, tempo_bpm=118.0), seconds, seed=41)
+        wet = NamModel(models / f"{amp}.nam").process(NamModel(models / f"{pedal}.nam").process(di))
+        ir, _ = sf.read(irs / f"{cab}.wav", dtype="float32")
+        paths.append(examples / "ref_library_rig.wav")
+        sf.write(paths[-1], _convolve(wet, ir), SAMPLE_RATE, subtype="FLOAT")
+    di = di_synth.render(di_synth.riff(seconds, seed=42, tempo_bpm=92.0), seconds, seed=42)
+    wet = amp_sim.voiced_amp(di, amp_sim.VoicingSettings(**OUTSIDE_AMP))
+    ir = cab_sim.impulse_response(cab_sim.CabSettings(**OUTSIDE_CAB))
+    paths.append(examples / "ref_outside_rig.wav")
+    sf.write(paths[-1], _convolve(wet, ir), SAMPLE_RATE, subtype="FLOAT")
+    rigs = {"ref_library_rig.wav": {"pedal": pedal, "amp": amp, "ir": cab, "di_seed": 41},
+            "ref_outside_rig.wav": {"amp_sim.voiced_amp": OUTSIDE_AMP,
+                                    "cab_sim.impulse_response": OUTSIDE_CAB, "di_seed": 42}}
+    (examples / "references.json").write_text(json.dumps(rigs, indent=1, sort_keys=True) + "\n")
     return paths
 
 
@@ -172,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     manifest.write(args.out / "impulse_responses", irs, "Cabinet IRs of the project's cab models")
     kept, rejected = build_captures(args.out / "nam_models", gears, steps, max_esr, log,
                                     preset="nano" if args.mode == "smoke" else None)
-    clips = build_examples(args.out / "examples", 15.0 if args.mode == "full" else 3.0)
+    seconds = 15.0 if args.mode == "full" else 3.0
+    clips = build_examples(args.out / "examples", seconds)
+    clips += build_references(args.out / "examples", args.out / "nam_models",
+                              args.out / "impulse_responses", seconds)
     report = {
         "mode": args.mode,
         "irs": len(irs),
