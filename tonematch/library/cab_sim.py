@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import signal
 
+from tonematch.library.amp_sim import peaking
+
 SAMPLE_RATE = 48_000
 
 
@@ -36,12 +38,7 @@ class CabSettings:
 
 
 def _peak(f0: float, gain_db: float, q: float) -> tuple[np.ndarray, np.ndarray]:
-    a = 10 ** (gain_db / 40)
-    w0 = 2 * np.pi * f0 / SAMPLE_RATE
-    alpha = np.sin(w0) / (2 * q)
-    b = np.array([1 + alpha * a, -2 * np.cos(w0), 1 - alpha * a])
-    den = np.array([1 + alpha / a, -2 * np.cos(w0), 1 - alpha / a])
-    return b / den[0], den / den[0]
+    return peaking(f0, gain_db, q, SAMPLE_RATE)
 
 
 def impulse_response(s: CabSettings) -> np.ndarray:
