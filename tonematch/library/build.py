@@ -100,7 +100,11 @@ def build_captures(folder: Path, gears: list[Gear], steps: int, max_esr: float,
     folder.mkdir(parents=True, exist_ok=True)
     kept = manifest.read(folder)
     rejected = []
-    for index, gear in enumerate(gears):
+    # Preset and seed follow the gear's place in the full catalog, so a capture is the same
+    # whether it is built alone (--only) or with the rest.
+    order = {g.name: i for i, g in enumerate(_catalogs())}
+    for gear in gears:
+        index = order.get(gear.name, 0)
         old = kept.get(gear.name)
         path = folder / f"{gear.name}.nam"
         if (old and path.exists() and old.get("settings") == gear.settings
