@@ -150,9 +150,11 @@ OUTSIDE_CAB = {"speakers": 2, "speaker_size_in": 12, "open_back": True, "resonan
 
 
 def _convolve(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    """Cabinet convolution, then the level a mastered recording would have (peak 0.9)."""
     from scipy import signal
 
-    return signal.fftconvolve(x, ir)[: len(x)].astype(np.float32)
+    y = signal.fftconvolve(x, ir)[: len(x)]
+    return (0.9 * y / (np.max(np.abs(y)) + 1e-12)).astype(np.float32)
 
 
 def build_references(examples: Path, models: Path, irs: Path, seconds: float) -> list[Path]:
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ASSETS, help="assets folder (default: assets/)")
     parser.add_argument("--only", nargs="*", help="capture only these gear names")
     parser.add_argument("--steps", type=int, help="training steps per capture "
-                        "(default 1500 full, 20 smoke)")
+                        "(default 600 full, 20 smoke)")
     parser.add_argument("--max-esr", type=float, default=0.05)
     args = parser.parse_args(argv)
 
@@ -209,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         cabs, gears = cabs[:1], [g for g in gears if g.kind == "pedal"][:1]
         steps, max_esr = args.steps or 20, float("inf")
     else:
-        steps, max_esr = args.steps or 1500, args.max_esr
+        steps, max_esr = args.steps or 600, args.max_esr
     if args.only:
         unknown = set(args.only) - {g.name for g in gears}
         if unknown:
