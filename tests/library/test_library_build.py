@@ -111,3 +111,13 @@ def test_smoke_build_writes_di_clips_and_an_outside_reference(smoke_library: Pat
         assert np.all(np.isfinite(audio)) and 0.01 < np.max(np.abs(audio)) < 1.0, name
     rigs = json.loads((examples / "references.json").read_text())
     assert "ref_outside_rig.wav" in rigs
+
+
+def test_committed_irs_rebuild_bit_identically(tmp_path: Path):
+    """The IR files are exactly what the builder makes from the recorded settings."""
+    committed = manifest.read(ASSETS / "impulse_responses")
+    rebuilt = build.build_irs(tmp_path, cab_sim.catalog())
+    assert set(committed) == set(rebuilt)
+    for name, entry in committed.items():
+        assert rebuilt[name]["sha256"] == entry["sha256"], name
+        assert rebuilt[name]["settings"] == entry["settings"], name

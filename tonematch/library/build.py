@@ -45,7 +45,7 @@ def build_irs(folder: Path, cabs: list[cab_sim.Cab]) -> dict[str, dict[str, Any]
     for cab in cabs:
         ir = cab_sim.impulse_response(cab.settings)
         path = folder / f"{cab.name}.wav"
-        sf.write(path, ir, SAMPLE_RATE, subtype="FLOAT")
+        manifest.write_float_wav(path, ir, SAMPLE_RATE)
         entries[cab.name] = {
             "name": cab.name,
             "display": cab.display,
@@ -170,12 +170,12 @@ def build_references(examples: Path, models: Path, irs: Path, seconds: float) ->
         wet = NamModel(models / f"{amp}.nam").process(NamModel(models / f"{pedal}.nam").process(di))
         ir, _ = sf.read(irs / f"{cab}.wav", dtype="float32")
         paths.append(examples / "ref_library_rig.wav")
-        sf.write(paths[-1], _convolve(wet, ir), SAMPLE_RATE, subtype="FLOAT")
+        manifest.write_float_wav(paths[-1], _convolve(wet, ir), SAMPLE_RATE)
     di = di_synth.render(di_synth.riff(seconds, seed=42, tempo_bpm=92.0), seconds, seed=42)
     wet = amp_sim.voiced_amp(di, amp_sim.VoicingSettings(**OUTSIDE_AMP))
     ir = cab_sim.impulse_response(cab_sim.CabSettings(**OUTSIDE_CAB))
     paths.append(examples / "ref_outside_rig.wav")
-    sf.write(paths[-1], _convolve(wet, ir), SAMPLE_RATE, subtype="FLOAT")
+    manifest.write_float_wav(paths[-1], _convolve(wet, ir), SAMPLE_RATE)
     rigs = {"ref_library_rig.wav": {"pedal": pedal, "amp": amp, "ir": cab, "di_seed": 41},
             "ref_outside_rig.wav": {"amp_sim.voiced_amp": OUTSIDE_AMP,
                                     "cab_sim.impulse_response": OUTSIDE_CAB, "di_seed": 42}}

@@ -43,3 +43,19 @@ def write(folder: Path, entries: dict[str, dict[str, Any]], description: str) ->
     tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def write_float_wav(path: Path, audio: Any, sample_rate: int) -> Path:
+    """32-bit float WAV whose bytes depend only on the audio, so hashes are reproducible.
+
+    libsndfile stamps float WAVs with the time of writing (in the PEAK chunk); it is zeroed.
+    """
+    import soundfile as sf
+
+    sf.write(path, audio, sample_rate, subtype="FLOAT", format="WAV")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PEAK", 12)
+    if at >= 0:
+        data[at + 12 : at + 16] = b"\0\0\0\0"  # after id, size and version
+        path.write_bytes(bytes(data))
+    return path
