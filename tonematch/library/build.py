@@ -27,8 +27,16 @@ from tonematch.library.gear import Gear
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 SAMPLE_RATE = 48_000
 
-# Trainer presets users actually have: (channels of the two layer arrays).
-PRESETS = {"standard": (16, 8), "lite": (12, 6), "feather": (8, 4), "nano": (4, 2)}
+# The trainer's WaveNet presets (as in neural-amp-modeler 0.12): channels and dilations of the
+# two layer arrays.
+_FULL = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+_SHORT = ([1, 2, 4, 8, 16, 32, 64], [128, 256, 512, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512])
+PRESETS: dict[str, tuple[tuple[int, int], tuple[list[int], list[int]]]] = {
+    "standard": ((16, 8), (_FULL, _FULL)),
+    "lite": ((12, 6), _SHORT),
+    "feather": ((8, 4), _SHORT),
+    "nano": ((4, 2), _SHORT),
+}
 
 
 def preset_for(gear: Gear, index: int) -> str:
@@ -69,8 +77,9 @@ def capture_gear(gear: Gear, folder: Path, preset: str, steps: int, seed: int,
 
     started = time.time()
     path = folder / f"{gear.name}.nam"
-    result = capture.train_capture(gear.render, path, name=gear.display,
-                                   channels=PRESETS[preset], steps=steps, seed=seed)
+    channels, dilations = PRESETS[preset]
+    result = capture.train_capture(gear.render, path, name=gear.display, channels=channels,
+                                   dilations=dilations, steps=steps, seed=seed)
     engine = NamModel(path)
     log(f"{gear.name}: ESR {result.esr:.4f} ({preset}, {time.time() - started:.0f} s)")
     return {

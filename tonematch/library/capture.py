@@ -47,9 +47,13 @@ class CaptureResult:
     parameter_count: int
 
 
-def wavenet_layers(channels: tuple[int, int]) -> list[dict]:
-    """Two layer arrays as the trainer's presets build them (kernel 3, Tanh, dilations 1…512)."""
-    dil = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+STANDARD_DILATIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+
+
+def wavenet_layers(channels: tuple[int, int],
+                   dilations: tuple[list[int], list[int]] | None = None) -> list[dict]:
+    """Two layer arrays as the trainer's presets build them (kernel 3, Tanh)."""
+    d1, d2 = dilations or (STANDARD_DILATIONS, STANDARD_DILATIONS)
     a, b = channels
     return [
         {
@@ -57,7 +61,7 @@ def wavenet_layers(channels: tuple[int, int]) -> list[dict]:
             "condition_size": 1,
             "channels": a,
             "kernel_size": 3,
-            "dilations": dil,
+            "dilations": d1,
             "activation": "Tanh",
             "head": {"out_channels": b, "kernel_size": 1, "bias": False},
         },
@@ -66,7 +70,7 @@ def wavenet_layers(channels: tuple[int, int]) -> list[dict]:
             "condition_size": 1,
             "channels": b,
             "kernel_size": 3,
-            "dilations": dil,
+            "dilations": d2,
             "activation": "Tanh",
             "head": {"out_channels": 1, "kernel_size": 1, "bias": True},
         },
@@ -79,6 +83,7 @@ def train_capture(
     *,
     name: str,
     channels: tuple[int, int] = (8, 4),
+    dilations: tuple[list[int], list[int]] | None = None,
     steps: int = 800,
     seed: int = 0,
     progress: Callable[[int, float], None] | None = None,
@@ -94,7 +99,7 @@ def train_capture(
     y = device(x)
     model = WaveNet.init_from_config(
         {
-            "layers_configs": wavenet_layers(channels),
+            "layers_configs": wavenet_layers(channels, dilations),
             "head": None,
             "head_scale": 0.02,
             "sample_rate": SAMPLE_RATE,
