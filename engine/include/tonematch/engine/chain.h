@@ -1,0 +1,107 @@
+// The whole ToneMatch signal chain, shared by the plugin and tonematch._native so that
+// `tonematch render` and the plugin produce the same samples.
+//
+//   input gain → NAM pedal → NAM amp → cabinet IR → peak EQ → delay → reverb → output gain
+//
+// The NAM stages run at the model's rate (48 kHz); at other host rates they are wrapped in a
+// resampler (see latencySamples()). Everything after the amp runs at the host rate.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tonematch/engine/model.h"
+
+namespace tonematch::engine {
+
+/// The eight user parameters (DESIGN §3); values are clamped to these ranges by the chain.
+struct ChainParams {
+  float inputGainDb = 0.0f;       ///< −24…+24 dB
+  float preEqGainDb = 0.0f;       ///< −12…+12 dB, peak filter after the cabinet
+  float preEqFreqHz = 800.0f;     ///< 400…3000 Hz, Q = kPreEqQ
+  float reverbWet = 0.0f;         ///< 0…0.7, dry = 1 − wet
+  float reverbRoomSize = 0.5f;    ///< 0…1
+  float delayTimeMs = 100.0f;     ///< 50…500 ms
+  float delayMix = 0.0f;          ///< 0…0.5, feedback = kDelayFeedback
+  float finalEqGainDb = 0.0f;     ///< −3…+3 dB, output gain
+};
+
+/// A cabinet impulse response, resampled to the host rate and cut into FFT partitions.
+/// Built off the audio thread (allocates); immutable afterwards.
+class ImpulseResponse {
+ public:
+  /// samples: mono IR at irRate; it is resampled to hostRate and prepared for blocks of
+  /// up to maxBlock samples. Throws std::invalid_argument on an empty or non-finite IR.
+  static std::unique_ptr<const ImpulseResponse> make(const float* samples, std::size_t n,
+                                                     double irRate, double hostRate,
+                                                     int maxBlock, std::string name = {});
+  ~ImpulseResponse();
+  const std::string& name() const;
+  std::size_t length() const;  ///< taps at the host rate
+  double sampleRate() const;
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit ImpulseResponse(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The full chain. prepare(), the set*() loaders and collectGarbage() run off the audio
+/// thread; setParams() and process() are real-time safe and may run on the audio thread
+/// while another thread stages new models or IRs.
+class Chain {
+ public:
+  static constexpr float kPreEqQ = 0.707f;       ///< fixed peak-filter Q
+  static constexpr float kDelayFeedback = 0.35f; ///< fixed delay feedback
+  static constexpr double kModelRate = 48000.0;  ///< rate the NAM stages run at
+
+  Chain();
+  ~Chain();
+  Chain(const Chain&) = delete;
+  Chain& operator=(const Chain&) = delete;
+
+  /// Allocates everything for blocks of up to maxBlock at the host rate and resets state.
+  /// Must not run concurrently with process(). Re-prepares any loaded models and IRs.
+  void prepare(double sampleRate, int maxBlock);
+  /// Clears all audio state (delay lines, reverb tails, model history); no allocation.
+  void reset();
+
+  /// Sets parameter targets; gains, EQ and mixes glide over ~20 ms. Real-time safe.
+  void setParams(const ChainParams& params) noexcept;
+  /// Sets parameters with no glide (for offline renders and tests).
+  void setParamsImmediate(const ChainParams& params) noexcept;
+
+  /// Stages a model for the pedal/amp slot (nullptr empties the slot = bypass). The model is
+  /// prepared here for the chain's rate and block size. Call off the audio thread.
+  void setPedal(std::unique_ptr<Model> model);
+  void setAmp(std::unique_ptr<Model> model);
+  /// Stages a cabinet IR (nullptr = no cabinet). Call off the audio thread.
+  void setImpulseResponse(std::unique_ptr<const ImpulseResponse> ir);
+  /// Frees objects the audio thread has swapped out. Call periodically off the audio thread.
+  void collectGarbage();
+
+  /// Processes n ≤ maxBlock samples of mono input into left/right outputs (in may alias outL).
+  /// Picks up staged objects at the start of the block. Never allocates, locks or waits.
+  /// Non-finite input or state is detected and the chain is reset (the block is silenced).
+  void process(const float* in, float* outL, float* outR, int n) noexcept;
+
+  /// Total latency of the chain in host samples (the resamplers' delay; 0 at 48 kHz).
+  int latencySamples() const;
+  double sampleRate() const;
+  int maxBlock() const;
+
+  /// Names of what the audio thread is currently running (empty = slot empty); off-thread.
+  std::string pedalName() const;
+  std::string ampName() const;
+  std::string impulseResponseName() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tonematch::engine

@@ -1,0 +1,222 @@
+"""The rig: which pedal, amp and cabinet, and the eight chain parameters (DESIGN §3–§4).
+
+The JSON keys are fixed by the design; readers ignore keys they do not know. Values outside a
+parameter's range are clamped with a warning (never silently).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class RigError(ValueError):
+    """A rig or preset file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    """One parameter's JSON key, range and default."""
+
+    key: str
+    low: float
+    high: float
+    default: float
+
+
+PARAM_RANGES: tuple[ParamRange, ...] = (
+    ParamRange("input_gain_db", -24.0, 24.0, 0.0),
+    ParamRange("pre_eq_gain_db", -12.0, 12.0, 0.0),
+    ParamRange("pre_eq_freq_hz", 400.0, 3000.0, 800.0),
+    ParamRange("reverb_wet", 0.0, 0.7, 0.0),
+    ParamRange("reverb_room_size", 0.0, 1.0, 0.5),
+    ParamRange("delay_time_ms", 50.0, 500.0, 100.0),
+    ParamRange("delay_mix", 0.0, 0.5, 0.0),
+    ParamRange("final_eq_gain_db", -3.0, 3.0, 0.0),
+)
+RANGES = {r.key: r for r in PARAM_RANGES}
+
+
+@dataclass
+class RigParams:
+    """The eight chain parameters, in the units of DESIGN §3."""
+
+    input_gain_db: float = 0.0
+    pre_eq_gain_db: float = 0.0
+    pre_eq_freq_hz: float = 800.0
+    reverb_wet: float = 0.0
+    reverb_room_size: float = 0.5
+    delay_time_ms: float = 100.0
+    delay_mix: float = 0.0
+    final_eq_gain_db: float = 0.0
+
+    def clamped(self, source: str = "params") -> RigParams:
+        """A copy with every value inside its range; warns for each value it moves."""
+        values = {}
+        for key, value in asdict(self).items():
+            r = RANGES[key]
+            v = min(max(float(value), r.low), r.high)
+            if v != value:
+                warnings.warn(
+                    f"{source}: {key}={value:g} is outside {r.low:g}…{r.high:g}; using {v:g}",
+                    stacklevel=2,
+                )
+            values[key] = v
+        return RigParams(**values)
+
+    def to_dict(self) -> dict[str, float]:
+        """The JSON `params` object."""
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class Rig:
+    """Pedal (optional), amp (optional), cabinet IR (optional) and parameters."""
+
+    amp_path: Path | None = None
+    ir_path: Path | None = None
+    fx_path: Path | None = None
+    params: RigParams = field(default_factory=RigParams)
+    loss: float | None = None
+    name: str | None = None  # set for presets
+    extra: dict[str, Any] = field(default_factory=dict)  # schema_version, alternatives, …
+
+    @property
+    def amp_name(self) -> str:
+        return _stem(self.amp_path)
+
+    @property
+    def ir_name(self) -> str:
+        return _stem(self.ir_path)
+
+    @property
+    def fx_name(self) -> str:
+        return _stem(self.fx_path)
+
+    def describe(self) -> str:
+        """One line for people: 'pedal → amp → cab'."""
+        parts = [self.fx_name or "no pedal", self.amp_name or "no amp", self.ir_name or "no cab"]
+        return " → ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rig JSON object (DESIGN §4), with absolute paths."""
+        out: dict[str, Any] = {}
+        if self.name is not None:
+            out["name"] = self.name
+        out["rig"] = {
+            "fx_nam": self.fx_name,
+            "amp_nam": self.amp_name,
+            "ir": self.ir_name,
+            "fx_nam_path": _abs(self.fx_path),
+            "amp_nam_path": _abs(self.amp_path),
+            "ir_path": _abs(self.ir_path),
+        }
+        out["params"] = self.params.to_dict()
+        out["loss"] = None if self.loss is None else float(self.loss)
+        out.update({k: v for k, v in self.extra.items() if k not in out})
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "rig", base_dir: Path | None = None) -> Rig:
+        """Parses a rig JSON object; relative paths resolve against base_dir."""
+        if not isinstance(data, dict):
+            raise RigError(f"{source}: expected a JSON object, got {type(data).__name__}")
+        rig = data.get("rig")
+        if not isinstance(rig, dict):
+            raise RigError(f"{source}: missing the 'rig' object")
+        params_in = data.get("params", {})
+        if not isinstance(params_in, dict):
+            raise RigError(f"{source}: 'params' must be an object")
+        values: dict[str, float] = {}
+        for f in fields(RigParams):
+            if f.name not in params_in:
+                continue
+            v = params_in[f.name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise RigError(f"{source}: params.{f.name} must be a finite number, got {v!r}")
+            values[f.name] = float(v)
+        params = RigParams(**values).clamped(source)
+        loss = data.get("loss")
+        if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))):
+            raise RigError(f"{source}: 'loss' must be a number or null")
+        name = data.get("name")
+        known = {"rig", "params", "loss", "name"}
+        return cls(
+            fx_path=_path(rig, "fx_nam_path", source, base_dir),
+            amp_path=_path(rig, "amp_nam_path", source, base_dir),
+            ir_path=_path(rig, "ir_path", source, base_dir),
+            params=params,
+            loss=None if loss is None else float(loss),
+            name=name if isinstance(name, str) else None,
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+    def missing_files(self) -> list[Path]:
+        """Files the rig names that do not exist."""
+        return [p for p in (self.fx_path, self.amp_path, self.ir_path) if p and not p.is_file()]
+
+
+def read_rig(path: str | Path) -> Rig:
+    """Reads a rig or preset JSON file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RigError(f"{path}: cannot read ({err})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise RigError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+    return Rig.from_dict(data, str(path), base_dir=path.parent)
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Writes JSON so that readers see the old file or the whole new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_rig(path: str | Path, rig: Rig) -> None:
+    """Writes a rig JSON file atomically, with schema_version."""
+    data = rig.to_dict()
+    data.setdefault("schema_version", SCHEMA_VERSION)
+    write_json_atomic(path, data)
+
+
+def _stem(path: Path | None) -> str:
+    return path.stem if path else ""
+
+
+def _abs(path: Path | None) -> str | None:
+    return str(path.resolve()) if path else None
+
+
+def _path(rig: dict[str, Any], key: str, source: str, base_dir: Path | None) -> Path | None:
+    value = rig.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RigError(f"{source}: rig.{key} must be a path string or null")
+    p = Path(value).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = base_dir / p
+    return p
