@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from tonematch._native import NamModel
 EXIT_OK = 0
 EXIT_FAILURE = 1  # something went wrong that is not the user's input
 EXIT_BAD_INPUT = 2  # a file or argument the user gave cannot be used
+EXIT_INTERRUPTED = 130
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -62,14 +65,213 @@ def _process(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _library_dirs(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
+    from tonematch.library_index import default_library_dirs
+
+    models, irs = default_library_dirs()
+    return (args.library or models), (args.irs or irs)
+
+
+def _note(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _match(args: argparse.Namespace) -> int:
+    """Finds the rig that makes the DI sound like the reference."""
+    from tonematch.matcher import MatchOptions, match
+    from tonematch.progress import make_progress
+    from tonematch.rig import write_rig
+
+    models, irs = _library_dirs(args)
+    options = MatchOptions(models, irs, args.budget, args.seed, args.jobs or os.cpu_count() or 1)
+    progress = make_progress(args.progress)
+    args.progress_reporter = progress
+    rig, notes = match(args.di, args.ref, options, progress)
+    for note in notes:
+        _note(note)
+    write_rig(args.out, rig)
+    if args.render or args.report:
+        _render_outputs(rig, args.di, args.ref, args.render, args.report)
+    progress.finish()
+    if args.progress != "jsonl":
+        print(f"rig: {rig.describe()}  (loss {rig.loss:.3f})")
+        print(f"wrote {args.out}")
+        for path in (args.render, args.report):
+            if path:
+                print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _render_outputs(rig: object, di: Path, ref: Path, render_out: Path | None,
+                    report_out: Path | None) -> None:
+    from tonematch.audio_io import load_audio, write_wav_atomic
+    from tonematch.render import render_rig
+    from tonematch.report import write_report
+
+    di_audio = load_audio(di, "DI")
+    matched = render_rig(rig, di_audio.samples)  # type: ignore[arg-type]
+    if render_out:
+        write_wav_atomic(render_out, matched.T)
+    if report_out:
+        ref_audio = load_audio(ref, "reference")
+        write_report(report_out, ref_audio.samples, di_audio.samples, matched.mean(axis=0),
+                     rig)  # type: ignore[arg-type]
+
+
+def _render(args: argparse.Namespace) -> int:
+    """Renders a DI through a rig exactly as the plugin plays it."""
+    from tonematch.audio_io import load_audio, write_wav_atomic
+    from tonematch.render import render_rig
+    from tonematch.rig import read_rig
+
+    rig = read_rig(args.rig)
+    missing = rig.missing_files()
+    if missing:
+        raise ValueError(f"{args.rig}: rig file(s) not found: {', '.join(map(str, missing))}")
+    di = load_audio(args.di, "DI")
+    for note in di.notes:
+        _note(note)
+    out = render_rig(rig, di.samples, tail_s=args.tail)
+    write_wav_atomic(args.out, out.T)
+    print(f"wrote {args.out} ({out.shape[1] / 48000:.2f} s, stereo, 48 kHz)")
+    return EXIT_OK
+
+
+def _tune(args: argparse.Namespace) -> int:
+    """Keeps the rig's pedal, amp and IR and tunes only its parameters."""
+    from tonematch.matcher import retune
+    from tonematch.progress import make_progress
+    from tonematch.rig import read_rig, write_rig
+
+    rig = read_rig(args.rig)
+    missing = rig.missing_files()
+    if missing:
+        raise ValueError(f"{args.rig}: rig file(s) not found: {', '.join(map(str, missing))}")
+    progress = make_progress(args.progress)
+    args.progress_reporter = progress
+    tuned, notes = retune(rig, args.di, args.ref, args.budget, args.seed, progress)
+    for note in notes:
+        _note(note)
+    write_rig(args.out, tuned)
+    progress.finish()
+    if args.progress != "jsonl":
+        print(f"rig: {tuned.describe()}  (loss {tuned.loss:.3f})")
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _library(args: argparse.Namespace) -> int:
+    """Builds (index) or shows (list) the library's cached fingerprints."""
+    from tonematch.library_index import load_library, main_list
+    from tonematch.progress import Bar
+
+    models, irs = _library_dirs(args)
+    bar = Bar() if args.action == "index" else None
+
+    def tick(done: int, total: int, name: str) -> None:
+        if bar is None:
+            return
+        if done == 0:
+            bar.stage("index", total)
+        else:
+            bar.step(name)
+
+    library = load_library(models, irs, tick)
+    if bar:
+        bar.finish()
+    for note in library.warnings:
+        _note(note)
+    if args.action == "list":
+        main_list(library)
+    print(f"{len(library.amps)} amps, {len(library.pedals)} pedals, {len(library.irs)} IRs",
+          file=sys.stderr if args.action == "list" else sys.stdout)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Matches the bundled DI to the bundled reference and writes everything to a folder."""
+    from tonematch.library_index import default_library_dirs
+
+    models, irs = default_library_dirs()
+    examples = models[0].parent / "examples"
+    di, ref = examples / "di_riff_a.wav", examples / "ref_library_rig.wav"
+    out = args.out_dir
+    print(f"matching {di.name} to {ref.name} with the bundled library ({args.budget})")
+    ns = argparse.Namespace(di=di, ref=ref, out=out / "rig.json", library=None, irs=None,
+                            render=out / "matched.wav", report=out / "report.png",
+                            budget=args.budget, seed=args.seed, progress=args.progress,
+                            jobs=args.jobs)
+    code = _match(ns)
+    print(f"demo results are in {out.resolve()}/")
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="tonematch",
-        description="ToneMatch AI: Neural Amp Modeler rigs for your guitar DI.",
-        epilog="Exit codes: 0 success, 1 internal failure, 2 bad input file or argument.",
+        description="ToneMatch AI: find the pedal, amp, cabinet and settings that make your "
+        "guitar DI sound like a reference recording.",
+        epilog="Exit codes: 0 success, 1 internal failure, 2 bad input file or argument, "
+        "130 interrupted.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def search_options(p: argparse.ArgumentParser, tune: bool = False) -> None:
+        p.add_argument("--budget", choices=("fast", "normal", "thorough"), default="normal",
+                       help="how long to search (default: normal)")
+        p.add_argument("--seed", type=int, default=0, help="random seed (results are "
+                       "deterministic for a seed)")
+        p.add_argument("--progress", choices=("bar", "jsonl", "none"), default="bar",
+                       help="progress on stderr as a bar, as JSON lines on stdout, or none")
+        if not tune:
+            p.add_argument("--jobs", type=int, default=0,
+                           help="threads for rendering (default: all cores)")
+
+    m = sub.add_parser("match", help="find the rig that makes a DI sound like a reference",
+                       description="Find the pedal, amp, cabinet and post-FX settings that "
+                       "make DI sound like REF (usually a different performance).")
+    m.add_argument("--di", type=Path, required=True, help="your dry guitar recording")
+    m.add_argument("--ref", type=Path, required=True, help="the tone you want (a recording)")
+    m.add_argument("--out", type=Path, required=True, help="rig JSON to write")
+    m.add_argument("--library", type=Path, action="append",
+                   help="folder of .nam models (repeatable; default: the bundled library)")
+    m.add_argument("--irs", type=Path, action="append",
+                   help="folder of cabinet IR .wav files (repeatable; default: bundled IRs)")
+    m.add_argument("--render", type=Path, help="also write the DI rendered through the rig")
+    m.add_argument("--report", type=Path, help="also write a PNG report of the match")
+    search_options(m)
+    m.set_defaults(run=_match)
+
+    r = sub.add_parser("render", help="render a DI through a rig exactly as the plugin does")
+    r.add_argument("--rig", type=Path, required=True, help="rig or preset JSON")
+    r.add_argument("--di", type=Path, required=True, help="dry guitar recording")
+    r.add_argument("--out", type=Path, required=True, help="output WAV (stereo 32-bit float)")
+    r.add_argument("--tail", type=float, default=0.0, help="seconds of delay/reverb tail to add")
+    r.set_defaults(run=_render)
+
+    t = sub.add_parser("tune", help="keep a rig's pedal/amp/IR and re-tune its settings")
+    t.add_argument("--rig", type=Path, required=True, help="rig JSON to start from")
+    t.add_argument("--di", type=Path, required=True, help="your dry guitar recording")
+    t.add_argument("--ref", type=Path, required=True, help="the tone you want")
+    t.add_argument("--out", type=Path, required=True, help="tuned rig JSON to write")
+    search_options(t, tune=True)
+    t.set_defaults(run=_tune)
+
+    lib = sub.add_parser("library", help="index or list the model library")
+    lib.add_argument("action", choices=("index", "list"),
+                     help="index: build the cached fingerprints; list: show the library")
+    lib.add_argument("--library", type=Path, action="append", help="folder of .nam models")
+    lib.add_argument("--irs", type=Path, action="append", help="folder of IR .wav files")
+    lib.set_defaults(run=_library)
+
+    d = sub.add_parser("demo", help="match the bundled example and write the results")
+    d.add_argument("--out-dir", type=Path, default=Path("tonematch-demo"),
+                   help="folder for rig.json, matched.wav and report.png "
+                   "(default: ./tonematch-demo)")
+    search_options(d)
+    d.set_defaults(run=_demo)
+
     info = sub.add_parser("info", help="show what a .nam model file holds")
     info.add_argument("model", type=Path, help="a .nam file")
     info.set_defaults(run=_info)
@@ -85,15 +287,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(args: argparse.Namespace, message: str) -> None:
+    reporter = getattr(args, "progress_reporter", None)
+    if reporter is not None:
+        reporter.error(message)
+    elif getattr(args, "progress", None) == "jsonl":
+        print(json.dumps({"stage": "error", "message": message}), flush=True)
+    print(f"error: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `tonematch` and `python -m tonematch`."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        return EXIT_OK
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = int(args.run(args))
+        except ValueError as err:
+            _fail(args, str(err))
+            code = EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            _fail(args, "interrupted")
+            code = EXIT_INTERRUPTED
+        except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+            code = EXIT_OK
+        except MemoryError:
+            _fail(args, "out of memory")
+            code = EXIT_FAILURE
+        except Exception as err:  # noqa: BLE001 - one line for the user, details on request
+            if os.environ.get("TONEMATCH_DEBUG"):
+                raise
+            _fail(args, f"internal error: {type(err).__name__}: {err} "
+                        "(set TONEMATCH_DEBUG=1 for details)")
+            code = EXIT_FAILURE
+    for w in caught:
+        _note(str(w.message))
+    return code

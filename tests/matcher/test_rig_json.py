@@ -1,0 +1,79 @@
+"""The rig JSON: the design's fixed keys, round trips, clamping and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tonematch.rig import Rig, RigError, RigParams, read_rig, write_rig
+
+FIXED_PARAM_KEYS = {"input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet",
+                    "reverb_room_size", "delay_time_ms", "delay_mix", "final_eq_gain_db"}
+FIXED_RIG_KEYS = {"fx_nam", "amp_nam", "ir", "fx_nam_path", "amp_nam_path", "ir_path"}
+
+
+def test_written_rig_has_exactly_the_design_keys(tmp_path: Path) -> None:
+    rig = Rig(amp_path=tmp_path / "amp.nam", ir_path=tmp_path / "cab.wav", loss=0.5)
+    write_rig(tmp_path / "rig.json", rig)
+    data = json.loads((tmp_path / "rig.json").read_text())
+    assert set(data["rig"]) == FIXED_RIG_KEYS
+    assert set(data["params"]) == FIXED_PARAM_KEYS
+    assert data["rig"]["fx_nam_path"] is None and data["rig"]["fx_nam"] == ""
+    assert data["rig"]["amp_nam"] == "amp" and Path(data["rig"]["amp_nam_path"]).is_absolute()
+    assert data["schema_version"] == 1 and data["loss"] == 0.5
+
+
+def test_round_trip_keeps_params_paths_and_extra_keys(tmp_path: Path) -> None:
+    params = RigParams(3.0, -2.5, 1200.0, 0.3, 0.7, 250.0, 0.2, -1.0)
+    rig = Rig(amp_path=tmp_path / "a.nam", ir_path=tmp_path / "c.wav", fx_path=tmp_path / "p.nam",
+              params=params, loss=1.25, extra={"alternatives": [{"loss": 2.0}]})
+    write_rig(tmp_path / "rig.json", rig)
+    back = read_rig(tmp_path / "rig.json")
+    assert back.params == params
+    assert (back.amp_path, back.ir_path, back.fx_path) == (rig.amp_path, rig.ir_path, rig.fx_path)
+    assert back.loss == 1.25 and back.extra["alternatives"] == [{"loss": 2.0}]
+
+
+def test_preset_paths_resolve_relative_to_the_preset(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(json.dumps(
+        {"name": "Mine", "rig": {"amp_nam_path": "models/a.nam", "ir_path": None}, "params": {}}))
+    rig = read_rig(tmp_path / "p.json")
+    assert rig.amp_path == tmp_path / "models" / "a.nam" and rig.ir_path is None
+    assert rig.name == "Mine" and rig.params == RigParams()
+
+
+def test_out_of_range_params_are_clamped_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(
+        {"rig": {}, "params": {"reverb_wet": 2.0, "delay_time_ms": 10}}))
+    with pytest.warns(UserWarning) as caught:
+        rig = read_rig(tmp_path / "r.json")
+    messages = [str(w.message) for w in caught]
+    assert any("reverb_wet=2 is outside" in m for m in messages)
+    assert any("delay_time_ms=10 is outside" in m for m in messages)
+    assert rig.params.reverb_wet == 0.7 and rig.params.delay_time_ms == 50.0
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"params": {}}', "missing the 'rig' object"),
+        ('{"rig": {}, "params": {"delay_mix": "lots"}}', "params.delay_mix must be a finite"),
+        ('{"rig": {"amp_nam_path": 5}}', "rig.amp_nam_path must be a path"),
+    ],
+)
+def test_bad_rig_files_name_the_file_and_the_problem(tmp_path: Path, text: str,
+                                                    problem: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(RigError, match=problem) as err:
+        read_rig(path)
+    assert str(path) in str(err.value)
+
+
+def test_missing_rig_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RigError, match="file not found"):
+        read_rig(tmp_path / "nope.json")

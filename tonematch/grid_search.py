@@ -1,0 +1,148 @@
+"""Fast grid search: pedal (or none) × amp × input gain rendered with the C++ engine, × every IR.
+
+Each (pedal, amp, gain) render of the DI excerpt is scored against every cabinet at once in the
+1/3-octave domain (convolution multiplies band powers by the IR's band gains), then the best
+(render, IR) pairs are convolved for real and scored with the full loss.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import fftconvolve, sosfilt
+
+from tonematch._native import NamModel
+from tonematch.analysis import Features, analyse, band_matrix, third_octave_centres
+from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
+from tonematch.loss import LossParts, spectral_loss, tone_loss
+from tonematch.render import load_ir
+
+
+@dataclass(frozen=True)
+class Combo:
+    """One grid point before the cabinet."""
+
+    pedal: ModelEntry | None
+    amp: ModelEntry
+    input_gain_db: float
+
+    @property
+    def key(self) -> tuple[str, str, float]:
+        return (self.pedal.name if self.pedal else "", self.amp.name, self.input_gain_db)
+
+
+@dataclass
+class Scored:
+    """A combo with a cabinet and its loss."""
+
+    combo: Combo
+    ir: IrEntry
+    loss: LossParts
+    features: Features | None = None
+
+
+class ModelPool:
+    """One NamModel per (thread, file): native models are single-threaded objects."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, path: Path) -> NamModel:
+        cache = getattr(self._local, "models", None)
+        if cache is None:
+            cache = self._local.models = {}
+        model = cache.get(path)
+        if model is None:
+            model = cache[path] = NamModel(str(path))
+        model.reset()
+        return model
+
+
+def run_parallel(fn: Callable, items: Iterable, jobs: int,
+                 tick: Callable[[], None] | None = None) -> list:
+    """Maps fn over items on `jobs` threads (the engine releases the GIL); keeps order."""
+    items = list(items)
+    if jobs <= 1:
+        out = []
+        for item in items:
+            out.append(fn(item))
+            if tick:
+                tick()
+        return out
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            if tick:
+                tick()
+        return out
+
+
+@lru_cache(maxsize=256)
+def ir_band_gains(path: Path) -> np.ndarray:
+    """Power gain of an IR in each 1/3-octave band (mean |H|² over the band's bins)."""
+    ir, _ = load_ir(path)
+    n = 1 << int(np.ceil(np.log2(max(len(ir), 4096) * 2)))
+    h = np.fft.rfft(ir.astype(np.float64), n)
+    m = band_matrix(n)
+    return (m @ (h.real**2 + h.imag**2)) / np.maximum(m.sum(axis=1), 1.0)
+
+
+@lru_cache(maxsize=256)
+def ir_samples(path: Path) -> np.ndarray:
+    """The IR as float64 (for offline convolution)."""
+    return load_ir(path)[0].astype(np.float64)
+
+
+def band_brightness(band_power: np.ndarray) -> tuple[float, float]:
+    """Centroid and high-band share (dB) estimated from band powers."""
+    fc = third_octave_centres()
+    total = band_power.sum() + 1e-30
+    return float((fc * band_power).sum() / total), float(
+        10 * np.log10(band_power[fc >= 2500].sum() / total + 1e-12))
+
+
+def render_combo(pool: ModelPool, combo: Combo, di: np.ndarray) -> np.ndarray:
+    """DI → input gain → pedal → amp, with the engine."""
+    x = (di * np.float32(10 ** (combo.input_gain_db / 20))).astype(np.float32)
+    if combo.pedal is not None:
+        x = pool.get(combo.pedal.path).process(x)
+    return pool.get(combo.amp.path).process(x)
+
+
+def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry],
+                  ref: Features) -> list[Scored]:
+    """Scores the combo with every IR, using band-domain convolution for the spectral parts."""
+    cab_like = analyse(sosfilt(_CAB_LIKE, amp_out))
+    raw = analyse(amp_out)
+    ref_centroid, ref_high = band_brightness(ref.band_power)
+    out = []
+    for ir in irs:
+        bp = raw.band_power * ir_band_gains(ir.path)
+        bands_db = 10 * np.log10(bp / bp.sum())
+        centroid, high = band_brightness(bp)
+        bright = 0.5 * abs(12 * np.log2((centroid + 1) / (ref_centroid + 1))) + 0.5 * abs(
+            high - ref_high)
+        parts = tone_loss(cab_like, ref)
+        parts.spectral = spectral_loss(bands_db, ref.bands_db)
+        parts.brightness = bright
+        out.append(Scored(combo, ir, parts))
+    return out
+
+
+def cab_render(amp_out: np.ndarray, ir: IrEntry) -> np.ndarray:
+    """Amp output through the cabinet (same length as the input)."""
+    return fftconvolve(amp_out.astype(np.float64), ir_samples(ir.path))[: len(amp_out)]
+
+
+def exact_score(amp_out: np.ndarray, scored: Scored, ref: Features) -> Scored:
+    """Full loss of a (combo, IR) pair with a real convolution."""
+    feats = analyse(cab_render(amp_out, scored.ir))
+    return Scored(scored.combo, scored.ir, tone_loss(feats, ref), feats)

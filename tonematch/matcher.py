@@ -1,0 +1,250 @@
+"""The matcher: sommelier → grid search → post-FX optimisation → exact-render verification."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from tonematch import grid_search as grid
+from tonematch.analysis import Features, analyse, frame_levels_db
+from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
+from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
+from tonematch.loss import LossParts, tone_loss
+from tonematch.post_fx import optimise
+from tonematch.progress import Progress
+from tonematch.render import render_rig
+from tonematch.rig import SCHEMA_VERSION, Rig, RigParams
+from tonematch.sommelier import rank_models
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much searching a budget buys."""
+
+    excerpt_s: float  # DI seconds rendered per grid point
+    amps: int  # amps the sommelier passes to the grid
+    pedals: int  # pedals tried in front of them (besides "no pedal")
+    gains_db: tuple[float, ...]  # input gains on the grid
+    exact: int  # (render, IR) pairs scored with a real convolution
+    tuned_rigs: int  # rigs whose post-FX are optimised
+    refine_evals: int  # Nelder–Mead evaluations per tuned rig
+    verify_s: float  # DI seconds of the final exact render
+
+
+BUDGETS = {
+    "fast": Budget(4.0, 4, 2, (-6.0, 0.0, 6.0), 6, 1, 0, 8.0),
+    "normal": Budget(8.0, 8, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0),
+    "thorough": Budget(12.0, 12, 5, (-12.0, -6.0, 0.0, 6.0, 12.0), 24, 3, 120, 30.0),
+}
+REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
+
+
+@dataclass
+class MatchOptions:
+    """Everything `tonematch match` can be told."""
+
+    library_dirs: list[Path]
+    ir_dirs: list[Path]
+    budget: str = "normal"
+    seed: int = 0
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+
+@dataclass
+class Candidate:
+    """A finished rig with its verified loss."""
+
+    rig: Rig
+    loss: LossParts
+    sommelier_rank: int = 0
+
+
+def _rig(scored: grid.Scored, params: RigParams) -> Rig:
+    c = scored.combo
+    return Rig(amp_path=c.amp.path, ir_path=scored.ir.path,
+               fx_path=c.pedal.path if c.pedal else None, params=params)
+
+
+def _rig_json(c: Candidate) -> dict[str, object]:
+    d = c.rig.to_dict()
+    d["loss"] = round(c.loss.total, 6)
+    d["loss_components"] = c.loss.to_dict()
+    return d
+
+
+def match(di_path: Path, ref_path: Path, options: MatchOptions,
+          progress: Progress | None = None) -> tuple[Rig, list[str]]:
+    """Finds the rig that makes the DI sound like the reference; returns it and user notes."""
+    progress = progress or Progress()
+    budget = BUDGETS[options.budget]
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    progress.stage("load", message="reading audio")
+    di = load_audio(di_path, "DI")
+    ref_audio = load_audio(ref_path, "reference", max_seconds=600.0)
+    notes = di.notes + ref_audio.notes
+    lap("load")
+
+    def index_tick(done: int, total: int, name: str) -> None:
+        if done == 0:
+            progress.stage("index", total, "checking the library")
+        progress.step(name, n=0 if done == 0 else 1)
+
+    library = load_library(options.library_dirs, options.ir_dirs, index_tick)
+    notes += library.warnings
+    lap("index")
+
+    progress.stage("analyse", message="describing the reference")
+    ref = analyse(active_excerpt(ref_audio.samples, REF_ANALYSIS_S))
+    excerpt = spread_excerpt(di.samples, budget.excerpt_s)
+    lap("analyse")
+
+    top = _search(excerpt, ref, library, budget, options, progress)
+    lap("grid")
+
+    tuned = _tune(top, excerpt, ref, budget, options, progress)
+    lap("post_fx")
+
+    final = _verify(tuned, di, ref, budget, progress)
+    lap("verify")
+
+    best = final[0]
+    rig = best.rig
+    rig.loss = best.loss.total
+    rig.extra = {
+        "schema_version": SCHEMA_VERSION,
+        "loss_components": best.loss.to_dict(),
+        "alternatives": [_rig_json(c) for c in final[1:3]],
+        "timings_s": {**timings, "total": round(sum(timings.values()), 3)},
+        "analysis": {"reference": ref.to_dict(), "di_seconds": round(di.seconds, 2),
+                     "reference_seconds": round(ref_audio.seconds, 2),
+                     "budget": options.budget, "seed": options.seed,
+                     "models": len(library.amps) + len(library.pedals),
+                     "irs": len(library.irs)},
+    }
+    return rig, notes
+
+
+def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget,
+            options: MatchOptions, progress: Progress) -> list[grid.Scored]:
+    """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps."""
+    di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
+    ranked = rank_models(library.amps, ref, di_offset, budget.gains_db)
+    amps = [r.entry for r in ranked[: budget.amps]]
+    pool = grid.ModelPool()
+    pedals = _pick_pedals(library.pedals, amps[0], excerpt, ref, library, budget, options,
+                          progress, pool)
+    combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
+    progress.stage("grid", len(combos), "rendering pedal × amp × gain")
+
+    def score_combo(combo: grid.Combo) -> tuple[np.ndarray, list[grid.Scored]]:
+        out = grid.render_combo(pool, combo, excerpt)
+        return out, grid.approx_scores(out, combo, library.irs, ref)
+
+    results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
+    renders = {c.key: r[0] for c, r in zip(combos, results, strict=True)}
+    approx = sorted((s for _, scores in results for s in scores),
+                    key=lambda s: (s.loss.total, s.combo.key, s.ir.name))
+    shortlist = approx[: budget.exact]
+    progress.stage("exact", len(shortlist), "scoring the best cabinets exactly")
+    exact = grid.run_parallel(lambda s: grid.exact_score(renders[s.combo.key], s, ref),
+                              shortlist, options.jobs, lambda: progress.step())
+    exact.sort(key=lambda s: (s.loss.total, s.combo.key, s.ir.name))
+    top: list[grid.Scored] = []
+    seen: set[tuple[str, str]] = set()
+    for s in exact:
+        if (s.combo.key[0], s.combo.key[1]) not in seen:
+            seen.add((s.combo.key[0], s.combo.key[1]))
+            top.append(s)
+        if len(top) == 3:
+            break
+    return top
+
+
+def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray, ref: Features,
+                 library: Library, budget: Budget, options: MatchOptions, progress: Progress,
+                 pool: grid.ModelPool) -> list[ModelEntry]:
+    """The pedals that bring the best amp closest to the reference (short renders)."""
+    if not pedals or budget.pedals == 0:
+        return []
+    short = active_excerpt(excerpt, 2.0)
+    progress.stage("pedals", len(pedals), "auditioning pedals")
+
+    def score(p: ModelEntry) -> float:
+        combo = grid.Combo(p, amp, 0.0)
+        out = grid.render_combo(pool, combo, short)
+        return min(s.loss.total for s in grid.approx_scores(out, combo, library.irs, ref))
+
+    scores = grid.run_parallel(score, pedals, options.jobs, lambda: progress.step())
+    order = sorted(range(len(pedals)), key=lambda i: (scores[i], pedals[i].name))
+    return [pedals[i] for i in order[: budget.pedals]]
+
+
+def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
+          options: MatchOptions, progress: Progress) -> list[Rig]:
+    """Post-FX optimisation of the best rigs (the rest keep neutral post-FX)."""
+    progress.stage("post_fx", len(top), "tuning EQ, delay and reverb")
+    pool = grid.ModelPool()
+
+    def tune(item: tuple[int, grid.Scored]) -> Rig:
+        i, s = item
+        params = RigParams(input_gain_db=s.combo.input_gain_db)
+        if i < budget.tuned_rigs:
+            cab = grid.cab_render(grid.render_combo(pool, s.combo, excerpt), s.ir)
+            params = optimise(cab, ref, params, budget.refine_evals, options.seed + i).params
+        return _rig(s, params)
+
+    return grid.run_parallel(tune, list(enumerate(top)), options.jobs, lambda: progress.step())
+
+
+def _verify(rigs: list[Rig], di: Audio, ref: Features, budget: Budget,
+            progress: Progress) -> list[Candidate]:
+    """Scores each rig on the exact chain render of a longer DI stretch; best first."""
+    progress.stage("verify", len(rigs), "rendering the exact chain")
+    window = active_excerpt(di.samples, budget.verify_s)
+    out = []
+    for rank, rig in enumerate(rigs):
+        audio = render_rig(rig, window).mean(axis=0)
+        out.append(Candidate(rig, tone_loss(analyse(audio), ref), rank))
+        progress.step(rig.describe())
+    out.sort(key=lambda c: (c.loss.total, c.sommelier_rank))
+    return out
+
+
+def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
+           progress: Progress | None = None) -> tuple[Rig, list[str]]:
+    """The fixed-rig final tune: keeps pedal, amp and IR; optimises the parameters only."""
+    progress = progress or Progress()
+    budget = BUDGETS[budget_name]
+    progress.stage("load", message="reading audio")
+    di = load_audio(di_path, "DI")
+    ref_audio = load_audio(ref_path, "reference")
+    ref = analyse(active_excerpt(ref_audio.samples, REF_ANALYSIS_S))
+    excerpt = spread_excerpt(di.samples, budget.excerpt_s)
+    progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")
+    best: Candidate | None = None
+    for g in sorted({rig.params.input_gain_db, *budget.gains_db}):
+        pre = replace(rig, params=RigParams(input_gain_db=g))
+        cab = render_rig(pre, excerpt).mean(axis=0)
+        result = optimise(cab, ref, pre.params, budget.refine_evals, seed)
+        if best is None or result.loss.total < best.loss.total:
+            best = Candidate(replace(rig, params=result.params), result.loss)
+        progress.step(f"input gain {g:+.0f} dB")
+    assert best is not None
+    final = _verify([best.rig, rig], di, ref, budget, progress)[0]
+    out = final.rig
+    out.loss = final.loss.total
+    out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
+                 "loss_components": final.loss.to_dict()}
+    return out, di.notes + ref_audio.notes
