@@ -1,0 +1,182 @@
+#include "PluginEditor.h"
+
+namespace tonematch::plugin {
+
+namespace {
+const std::array<const char*, 4> kZoneTitles{"AI matching", "Delay & reverb", "Equipment",
+                                             "Input & pre-EQ"};
+juce::File bundledFolder(const char* sub) {
+  // Next to a checkout's build folder the bundled library is a natural first place to browse.
+  auto dir = juce::File::getSpecialLocation(juce::File::currentExecutableFile).getParentDirectory();
+  for (int i = 0; i < 8 && dir != dir.getParentDirectory(); ++i, dir = dir.getParentDirectory())
+    if (dir.getChildFile("assets").getChildFile(sub).isDirectory())
+      return dir.getChildFile("assets").getChildFile(sub);
+  return {};
+}
+}  // namespace
+
+ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
+    : AudioProcessorEditor(owner),
+      processor_(owner),
+      finalGain_(owner.parameters(), "finalEqGainDb", "Final Gain", 1),
+      delayTime_(owner.parameters(), "delayTimeMs", "Delay Time", 0),
+      delayMix_(owner.parameters(), "delayMix", "Delay Mix", 2),
+      reverbWet_(owner.parameters(), "reverbWet", "Reverb Wet", 2),
+      reverbSize_(owner.parameters(), "reverbRoomSize", "Reverb Size", 2),
+      inputGain_(owner.parameters(), "inputGain", "Input Gain", 1),
+      preEqGain_(owner.parameters(), "preEqGainDb", "Pre-EQ Gain", 1),
+      preEqFreq_(owner.parameters(), "preEqFreqHz", "Pre-EQ Freq", 0),
+      presetBar_(owner) {
+  setLookAndFeel(&lookAndFeel_);
+
+  matchTone_.setColour(juce::TextButton::buttonColourId, theme::accent);
+  matchTone_.setColour(juce::TextButton::textColourOffId, theme::background);
+  matchTone_.onClick = [this] {
+    if (processor_.onMatchTone) processor_.onMatchTone();
+  };
+  addAndMakeVisible(matchTone_);
+
+  lastRigTitle_.setText("LAST RIG FOUND", juce::dontSendNotification);
+  lastRigTitle_.setFont(juce::Font(11.0f, juce::Font::bold));
+  lastRigTitle_.setColour(juce::Label::textColourId, theme::dimText);
+  lastRig_.setFont(juce::Font(14.0f));
+  lastRig_.setMinimumHorizontalScale(0.5f);
+  lastRig_.setJustificationType(juce::Justification::topLeft);
+  addAndMakeVisible(lastRigTitle_);
+  addAndMakeVisible(lastRig_);
+
+  for (auto* k : {&finalGain_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &inputGain_,
+                  &preEqGain_, &preEqFreq_})
+    addAndMakeVisible(*k);
+
+  const std::array<const char*, 3> titles{"FX PEDAL", "AMP", "CABINET IR"};
+  const std::array<const char*, 3> patterns{"*.nam", "*.nam", "*.wav;*.aif;*.aiff;*.flac"};
+  const std::array<const char*, 3> folders{"nam_models", "nam_models", "impulse_responses"};
+  for (auto kind : kSlotKinds) {
+    const auto i = static_cast<std::size_t>(kind);
+    slots_[i] = std::make_unique<SlotComponent>(titles[i], patterns[i]);
+    slots_[i]->setBrowseFolder(bundledFolder(folders[i]));
+    slots_[i]->onFileChosen = [this, kind](const juce::File& f) { processor_.loadSlot(kind, f); };
+    slots_[i]->onClear = [this, kind] { processor_.clearSlot(kind); };
+    addAndMakeVisible(*slots_[i]);
+  }
+
+  presetBar_.onMessage = [this](const juce::String& text, bool isError) { showMessage(text, isError); };
+  addAndMakeVisible(presetBar_);
+
+  status_.setFont(juce::Font(13.0f));
+  status_.setMinimumHorizontalScale(0.5f);
+  addAndMakeVisible(status_);
+
+  setResizable(true, true);
+  setResizeLimits(760, 480, 1600, 1000);
+  setSize(kDefaultWidth, kDefaultHeight);
+  refresh();
+  startTimerHz(10);
+}
+
+ToneMatchEditor::~ToneMatchEditor() { setLookAndFeel(nullptr); }
+
+void ToneMatchEditor::timerCallback() {
+  if (processor_.changeCount() != lastChangeCount_ ||
+      (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_))
+    refresh();
+}
+
+void ToneMatchEditor::showMessage(const juce::String& text, bool isError) {
+  message_ = text;
+  messageIsError_ = isError;
+  messageUntilMs_ = juce::Time::getMillisecondCounter() + 6000;
+  refresh();
+}
+
+void ToneMatchEditor::refresh() {
+  lastChangeCount_ = processor_.changeCount();
+  for (auto kind : kSlotKinds) slots_[static_cast<std::size_t>(kind)]->setStatus(processor_.slotStatus(kind));
+
+  const bool canMatch = static_cast<bool>(processor_.onMatchTone);
+  matchTone_.setEnabled(canMatch);
+  matchTone_.setTooltip(canMatch ? "Capture your DI, pick a reference recording, and let the matcher find the rig"
+                                 : "Not available in this build yet: run `tonematch match` and LOAD PRESET its rig JSON");
+
+  const auto last = processor_.lastRigText();
+  lastRig_.setText(last.empty() ? juce::String("none yet") : juce::String::fromUTF8(last.c_str()),
+                   juce::dontSendNotification);
+  lastRig_.setColour(juce::Label::textColourId, last.empty() ? theme::dimText : theme::text);
+
+  if (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_) messageUntilMs_ = 0;
+  const auto line = processor_.statusLine();
+  const bool problem = line != "Ready" && line.rfind("Loading", 0) != 0;
+  if (messageUntilMs_ != 0) {
+    status_.setText(message_, juce::dontSendNotification);
+    status_.setColour(juce::Label::textColourId, messageIsError_ ? theme::warning : theme::accent);
+  } else {
+    status_.setText(juce::String::fromUTF8(line.c_str()), juce::dontSendNotification);
+    status_.setColour(juce::Label::textColourId, problem ? theme::warning : theme::dimText);
+  }
+}
+
+void ToneMatchEditor::paint(juce::Graphics& g) {
+  g.fillAll(theme::background);
+  g.setColour(theme::text);
+  g.setFont(juce::Font(24.0f, juce::Font::bold));
+  g.drawText("ToneMatch AI", topBar_.withTrimmedLeft(16), juce::Justification::centredLeft);
+  g.setColour(theme::dimText);
+  g.setFont(juce::Font(13.0f));
+  g.drawText("v" TONEMATCH_VERSION "  \xC2\xB7  NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 cab \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb",
+             topBar_.withTrimmedRight(16), juce::Justification::centredRight);
+  for (std::size_t i = 0; i < zones_.size(); ++i) theme::drawZone(g, zones_[i], kZoneTitles[i]);
+}
+
+void ToneMatchEditor::resized() {
+  auto area = getLocalBounds();
+  topBar_ = area.removeFromTop(50);
+  auto statusArea = area.removeFromBottom(30).reduced(16, 4);
+  status_.setBounds(statusArea);
+  area.reduce(12, 0);
+
+  const int gap = 10;
+  auto top = area.removeFromTop(juce::roundToInt(area.getHeight() * 0.42f));
+  area.removeFromTop(gap);
+  const int leftWidth = juce::roundToInt(area.getWidth() * 0.46f);
+  zones_[0] = top.removeFromLeft(leftWidth);
+  top.removeFromLeft(gap);
+  zones_[1] = top;
+  zones_[2] = area.removeFromLeft(leftWidth);
+  area.removeFromLeft(gap);
+  zones_[3] = area;
+
+  auto inner = [](juce::Rectangle<int> z) { return z.reduced(12, 8).withTrimmedTop(22); };
+
+  {  // zone 1: MATCH TONE!, LAST RIG FOUND, final gain
+    auto z = inner(zones_[0]);
+    finalGain_.setBounds(z.removeFromRight(juce::jmin(120, z.getWidth() / 3)));
+    z.removeFromRight(8);
+    matchTone_.setBounds(z.removeFromTop(44));
+    z.removeFromTop(10);
+    lastRigTitle_.setBounds(z.removeFromTop(16));
+    lastRig_.setBounds(z);
+  }
+  {  // zone 2: delay time/mix, reverb wet/size
+    auto z = inner(zones_[1]);
+    const int w = z.getWidth() / 4;
+    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_}) k->setBounds(z.removeFromLeft(w));
+  }
+  {  // zone 3: slots
+    auto z = inner(zones_[2]);
+    const int h = (z.getHeight() - 2 * 6) / 3;
+    for (auto& s : slots_) {
+      s->setBounds(z.removeFromTop(h));
+      z.removeFromTop(6);
+    }
+  }
+  {  // zone 4: input gain, pre-EQ gain and frequency, presets
+    auto z = inner(zones_[3]);
+    presetBar_.setBounds(z.removeFromBottom(36));
+    z.removeFromBottom(8);
+    const int w = z.getWidth() / 3;
+    for (auto* k : {&inputGain_, &preEqGain_, &preEqFreq_}) k->setBounds(z.removeFromLeft(w));
+  }
+}
+
+}  // namespace tonematch::plugin

@@ -1,0 +1,104 @@
+// The ToneMatch AI audio processor: APVTS parameters + the engine chain (which does all the DSP),
+// a background loader for models and IRs, the session state, and the rig API used by presets
+// and the MATCH TONE! bridge.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include <juce_audio_processors/juce_audio_processors.h>
+
+#include "Parameters.h"
+#include "loading/RigLoader.h"
+#include "rig/RigJson.h"
+#include "tonematch/engine/chain.h"
+
+namespace tonematch::plugin {
+
+class ToneMatchProcessor : public juce::AudioProcessor {
+ public:
+  ToneMatchProcessor();
+  ~ToneMatchProcessor() override;
+
+  // --- juce::AudioProcessor -------------------------------------------------------------
+  void prepareToPlay(double sampleRate, int maximumExpectedSamplesPerBlock) override;
+  void releaseResources() override {}
+  void reset() override;
+  bool isBusesLayoutSupported(const BusesLayout& layouts) const override;
+  void processBlock(juce::AudioBuffer<float>&, juce::MidiBuffer&) override;
+  using AudioProcessor::processBlock;
+
+  juce::AudioProcessorEditor* createEditor() override;
+  bool hasEditor() const override { return true; }
+
+  const juce::String getName() const override { return "ToneMatch AI"; }
+  bool acceptsMidi() const override { return false; }
+  bool producesMidi() const override { return false; }
+  bool isMidiEffect() const override { return false; }
+  double getTailLengthSeconds() const override { return 5.0; }  // delay feedback + reverb
+
+  int getNumPrograms() override { return 1; }
+  int getCurrentProgram() override { return 0; }
+  void setCurrentProgram(int) override {}
+  const juce::String getProgramName(int) override { return {}; }
+  void changeProgramName(int, const juce::String&) override {}
+
+  void getStateInformation(juce::MemoryBlock& destData) override;
+  void setStateInformation(const void* data, int sizeInBytes) override;
+
+  // --- rig API (message thread; what presets and the MATCH TONE! bridge call) -------------
+  /// Sets all eight parameters as host-visible gestures and starts loading the rig's files in
+  /// the background. A slot whose file is missing or bad plays nothing and shows why (status).
+  void applyRig(const RigSpec& rig);
+  /// The current rig: parameters, slot paths and names, and the loss/name of the last rig applied.
+  RigSpec currentRig() const;
+  /// Loads one file picked by the user; on failure the slot keeps what it was playing.
+  void loadSlot(SlotKind kind, const juce::File& file);
+  void clearSlot(SlotKind kind);
+
+  // --- status (any thread but audio) --------------------------------------------------------
+  SlotStatus slotStatus(SlotKind kind) const { return loader_.status(kind); }
+  /// "Ready", "Loading…", or what is missing/broken, one line for the UI.
+  std::string statusLine() const;
+  bool isLoading() const { return !loader_.idle(); }
+  bool waitUntilLoaded(int timeoutMs) const { return loader_.waitUntilIdle(timeoutMs); }
+  juce::uint32 changeCount() const { return loader_.changeCount() + metaChanges_.load(); }
+  /// LAST RIG FOUND text ("" before any rig was applied).
+  std::string lastRigText() const;
+  /// Warnings from the last applyRig/state restore (clamped values, unreadable state).
+  std::vector<std::string> warnings() const;
+
+  /// Set by the MATCH TONE! bridge; the editor enables its button only when this is set.
+  std::function<void()> onMatchTone;
+
+  juce::AudioProcessorValueTreeState& parameters() { return apvts_; }
+  /// Host-rate latency reported to the host (the chain's resamplers; 0 at 48 kHz).
+  int chainLatency() const { return chain_.latencySamples(); }
+
+ private:
+  ParamValues readParams() const noexcept;
+  void processChunk(float* const* channels, int numIn, int numOut, int n) noexcept;
+  void setMeta(const RigSpec* rig, std::vector<std::string> warnings);
+
+  juce::AudioProcessorValueTreeState apvts_;
+  std::array<std::atomic<float>*, kParams.size()> paramPointers_{};
+
+  engine::Chain chain_;   // declared before loader_: the loader thread stops first
+  RigLoader loader_;
+  std::vector<float> scratch_;  // right channel when the host gives one output
+  int preparedBlock_ = 0;
+  std::atomic<bool> prepared_{false};
+
+  mutable std::mutex metaMutex_;  // LAST RIG FOUND, loss, warnings; never the audio thread
+  std::string lastRig_;
+  std::optional<double> lastLoss_;
+  std::string lastRigName_;
+  std::vector<std::string> warnings_;
+  std::atomic<juce::uint32> metaChanges_{0};
+
+  JUCE_DECLARE_NON_COPYABLE_WITH_LEAK_DETECTOR(ToneMatchProcessor)
+};
+
+}  // namespace tonematch::plugin

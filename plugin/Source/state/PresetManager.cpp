@@ -1,0 +1,49 @@
+#include "state/PresetManager.h"
+
+#include "PluginProcessor.h"
+#include "rig/RigJson.h"
+
+namespace tonematch::plugin {
+
+juce::File PresetManager::defaultFolder() {
+  return juce::File::getSpecialLocation(juce::File::userDocumentsDirectory)
+      .getChildFile("ToneMatchAI")
+      .getChildFile("Presets");
+}
+
+juce::File PresetManager::fileFor(const juce::String& presetName) {
+  auto stem = juce::File::createLegalFileName(presetName.trim());
+  if (stem.isEmpty()) stem = "Preset";
+  return defaultFolder().getChildFile(stem + ".json");
+}
+
+juce::Result PresetManager::save(const ToneMatchProcessor& processor, const juce::File& file,
+                                 const juce::String& name) {
+  auto rig = processor.currentRig();
+  rig.name = name.trim().toStdString();
+  if (rig.name.empty()) rig.name = file.getFileNameWithoutExtension().toStdString();
+  rig.alternatives.clear();
+  const auto text = serialiseRig(rig);
+
+  if (!file.getParentDirectory().createDirectory())
+    return juce::Result::fail("Cannot create " + file.getParentDirectory().getFullPathName());
+  juce::TemporaryFile temp(file);
+  if (!temp.getFile().replaceWithText(juce::String::fromUTF8(text.c_str()), false, false, "\n"))
+    return juce::Result::fail("Cannot write " + temp.getFile().getFullPathName());
+  if (!temp.overwriteTargetFileWithTemporary())
+    return juce::Result::fail("Cannot replace " + file.getFullPathName());
+  return juce::Result::ok();
+}
+
+juce::Result PresetManager::load(ToneMatchProcessor& processor, const juce::File& file) {
+  try {
+    auto rig = readRigFile(file.getFullPathName().toStdString());
+    if (rig.name.empty()) rig.name = file.getFileNameWithoutExtension().toStdString();
+    processor.applyRig(rig);
+    return juce::Result::ok();
+  } catch (const RigError& e) {
+    return juce::Result::fail(e.what());
+  }
+}
+
+}  // namespace tonematch::plugin

@@ -1,0 +1,30 @@
+// The host session blob: APVTS parameters + the rig's file paths, as XML in JUCE's binary
+// wrapper. Parsing is strict so that a corrupt blob changes nothing.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include <juce_audio_processors/juce_audio_processors.h>
+
+namespace tonematch::plugin {
+
+struct SessionState {
+  juce::ValueTree parameters;                ///< APVTS state (type = the APVTS's identifier)
+  std::array<std::string, 3> slotPaths;      ///< pedal, amp, IR; empty = empty slot
+  std::string lastRig;                       ///< LAST RIG FOUND text
+  std::optional<double> lastLoss;
+};
+
+/// Serialises; `statusLine` and `loading` are written for hosts and tests to read, and ignored
+/// when the state is restored.
+void writeSessionState(const SessionState& state, const std::string& statusLine, bool loading,
+                       juce::MemoryBlock& dest);
+
+/// Parses a blob from writeSessionState; nullopt (and a reason) for anything else.
+std::optional<SessionState> readSessionState(const void* data, int size,
+                                             const juce::Identifier& parametersType,
+                                             std::string& whyNot);
+
+}  // namespace tonematch::plugin

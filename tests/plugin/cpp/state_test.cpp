@@ -1,0 +1,235 @@
+// Rig JSON parsing, session state round trips, corrupt state blobs, presets on disk, and
+// rigs whose files are missing — all through the real processor.
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "rig/RigJson.h"
+#include "state/PresetManager.h"
+#include "test_support.h"
+
+using namespace tonematch::plugin;
+
+namespace {
+
+std::string amp() { return tmtest::asset("nam_models/amp_brown_g5.nam"); }
+std::string pedal() { return tmtest::asset("nam_models/pedal_ts_mid.nam"); }
+std::string cab() { return tmtest::asset("impulse_responses/cab_2x12_open_cap.wav"); }
+
+RigSpec sampleRig() {
+  RigSpec rig;
+  rig.pedal = {"pedal_ts_mid", pedal()};
+  rig.amp = {"amp_brown_g5", amp()};
+  rig.ir = {"cab_2x12_open_cap", cab()};
+  rig.params = {3.5f, -4.0f, 1500.0f, 0.25f, 0.8f, 320.0f, 0.2f, -1.5f};
+  rig.loss = 0.125;
+  rig.name = "Sample";
+  return rig;
+}
+
+float paramValue(ToneMatchProcessor& p, int index) {
+  auto* param = p.parameters().getParameter(kParams[static_cast<std::size_t>(index)].id);
+  return param->convertFrom0to1(param->getValue());
+}
+
+void rigJsonParsing() {
+  const std::string doc = R"({"rig": {"fx_nam": null, "amp_nam": "a", "ir": "c",
+      "fx_nam_path": null, "amp_nam_path": "models/a.nam", "ir_path": "/abs/c.wav"},
+      "params": {"input_gain_db": 30, "pre_eq_freq_hz": 1200.5, "delay_mix": -1},
+      "loss": 0.5, "future_key": {"x": 1},
+      "alternatives": [{"rig": {"amp_nam_path": "b.nam"}, "params": {}, "loss": 0.7}]})";
+  const auto rig = parseRig(doc, "doc", "/base");
+  TM_CHECK(rig.pedal.empty());
+  TM_CHECK(rig.amp.path == "/base/models/a.nam");
+  TM_CHECK(rig.amp.name == "a");
+  TM_CHECK(rig.ir.path == "/abs/c.wav");
+  TM_CHECK(rig.params[kInputGain] == 24.0f);           // clamped
+  TM_CHECK(rig.params[kDelayMix] == 0.0f);             // clamped
+  TM_CHECK(rig.params[kPreEqFreq] == 1200.5f);
+  TM_CHECK(rig.params[kReverbSize] == 0.5f);           // missing → default
+  TM_CHECK(rig.warnings.size() == 2);
+  TM_CHECK(rig.loss && *rig.loss == 0.5);
+  TM_CHECK(rig.alternatives.size() == 1 && rig.alternatives[0].amp.name == "b");
+
+  auto throws = [](const std::string& text) {
+    try {
+      parseRig(text, "bad.json");
+    } catch (const RigError& e) {
+      return std::string(e.what()).rfind("bad.json: ", 0) == 0;
+    }
+    return false;
+  };
+  TM_CHECK(throws("{"));
+  TM_CHECK(throws("[]"));
+  TM_CHECK(throws(R"({"params": {}})"));
+  TM_CHECK(throws(R"({"rig": {}, "params": {"reverb_wet": "0.3"}})"));
+  TM_CHECK(throws(R"({"rig": {}, "params": {"reverb_wet": true}})"));
+  TM_CHECK(throws(R"({"rig": {"amp_nam_path": 3}})"));
+  TM_CHECK(throws(R"({"rig": {}, "loss": "low"})"));
+
+  // Serialise → parse is the identity on what a preset holds.
+  const auto back = parseRig(serialiseRig(sampleRig()), "round trip");
+  TM_CHECK(back.name == "Sample" && back.amp.path == amp() && back.ir.name == "cab_2x12_open_cap");
+  TM_CHECK(back.params == sampleRig().params);
+  TM_CHECK(back.loss && *back.loss == 0.125);
+}
+
+void sessionRoundTrip() {
+  juce::MemoryBlock blob;
+  {
+    ToneMatchProcessor a;
+    tmtest::prepare(a, 48000.0, 256);
+    a.applyRig(sampleRig());
+    TM_CHECK(a.waitUntilLoaded(20000));
+    TM_CHECK(a.statusLine() == "Ready");
+    a.getStateInformation(blob);
+  }
+  ToneMatchProcessor b;
+  b.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
+  TM_CHECK(b.waitUntilLoaded(20000));
+  tmtest::prepare(b, 48000.0, 256);
+  for (int i = 0; i < 8; ++i) TM_CHECK(std::abs(paramValue(b, i) - sampleRig().params[i]) < 1e-3f);
+  TM_CHECK(b.slotStatus(SlotKind::Pedal).name == "pedal_ts_mid");
+  TM_CHECK(b.slotStatus(SlotKind::Amp).state == SlotState::Loaded);
+  TM_CHECK(b.slotStatus(SlotKind::Ir).path == cab());
+  TM_CHECK(b.lastRigText().find("amp_brown_g5") != std::string::npos);
+  auto di = tmtest::loadDi();
+  di.resize(24000);
+  const auto out = tmtest::render(b, di, 256);
+  TM_CHECK(tmtest::allFinite(out) && tmtest::rms(out.data(), out.size()) > 1e-3);
+}
+
+void corruptStateChangesNothing() {
+  ToneMatchProcessor p;
+  tmtest::prepare(p, 48000.0, 256);
+  p.applyRig(sampleRig());
+  TM_CHECK(p.waitUntilLoaded(20000));
+  juce::MemoryBlock good;
+  p.getStateInformation(good);
+
+  std::vector<juce::MemoryBlock> bad;
+  bad.emplace_back();                                             // empty
+  bad.emplace_back(good.getData(), good.getSize() / 2);           // truncated
+  juce::MemoryBlock flipped(good);
+  for (std::size_t i = 8; i < flipped.getSize(); i += 7) flipped[i] = static_cast<char>(flipped[i] ^ 0x5a);
+  bad.push_back(flipped);                                         // bit rot
+  juce::Random rng(7);
+  juce::MemoryBlock noise(4096);
+  for (std::size_t i = 0; i < noise.getSize(); ++i) noise[i] = static_cast<char>(rng.nextInt(256));
+  bad.push_back(noise);                                           // random bytes
+  juce::MemoryBlock foreign;
+  juce::AudioProcessor::copyXmlToBinary(juce::XmlElement("SomethingElse"), foreign);
+  bad.push_back(foreign);                                         // another plugin's state
+
+  for (const auto& blob : bad) {
+    p.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
+    TM_CHECK(p.waitUntilLoaded(20000));
+    TM_CHECK(std::abs(paramValue(p, kInputGain) - 3.5f) < 1e-3f);
+    TM_CHECK(p.slotStatus(SlotKind::Amp).name == "amp_brown_g5");
+    TM_CHECK(!p.warnings().empty());
+  }
+  auto di = tmtest::loadDi();
+  di.resize(12000);
+  const auto out = tmtest::render(p, di, 256);
+  TM_CHECK(tmtest::allFinite(out) && tmtest::rms(out.data(), out.size()) > 1e-3);
+}
+
+void missingFilesLoadWhatTheyCan() {
+  ToneMatchProcessor p;
+  tmtest::prepare(p, 48000.0, 256);
+  auto rig = sampleRig();
+  rig.amp = {"gone", "/nonexistent/folder/gone.nam"};
+  p.applyRig(rig);
+  TM_CHECK(p.waitUntilLoaded(20000));
+  TM_CHECK(p.slotStatus(SlotKind::Amp).state == SlotState::Missing);
+  TM_CHECK(p.slotStatus(SlotKind::Amp).name.empty());     // nothing plays in that slot
+  TM_CHECK(p.slotStatus(SlotKind::Pedal).state == SlotState::Loaded);
+  TM_CHECK(p.slotStatus(SlotKind::Ir).state == SlotState::Loaded);
+  const auto line = p.statusLine();
+  std::printf("  status: %s\n", line.c_str());
+  TM_CHECK(line.find("AMP missing") != std::string::npos);
+  TM_CHECK(line.find("gone.nam") != std::string::npos);
+
+  // A broken file picked in the UI keeps the current model and says why.
+  p.loadSlot(SlotKind::Pedal, juce::File(tmtest::asset("examples/references.json")));
+  TM_CHECK(p.waitUntilLoaded(20000));
+  TM_CHECK(p.slotStatus(SlotKind::Pedal).name == "pedal_ts_mid");
+  TM_CHECK(!p.slotStatus(SlotKind::Pedal).error.empty());
+  // A .nam in the IR slot is not audio: refused with a message.
+  p.loadSlot(SlotKind::Ir, juce::File(amp()));
+  TM_CHECK(p.waitUntilLoaded(20000));
+  TM_CHECK(p.slotStatus(SlotKind::Ir).error.find("not an audio file") != std::string::npos);
+
+  // The missing path survives a session round trip, so the file loads once it is back.
+  juce::MemoryBlock blob;
+  p.getStateInformation(blob);
+  ToneMatchProcessor q;
+  q.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
+  TM_CHECK(q.waitUntilLoaded(20000));
+  TM_CHECK(q.slotStatus(SlotKind::Amp).path == "/nonexistent/folder/gone.nam");
+}
+
+void presetsOnDisk() {
+  const auto home = juce::File::getSpecialLocation(juce::File::userHomeDirectory);
+  TM_CHECK(PresetManager::defaultFolder() == home.getChildFile("Documents/ToneMatchAI/Presets"));
+  ToneMatchProcessor p;
+  tmtest::prepare(p, 48000.0, 256);
+  p.applyRig(sampleRig());
+  TM_CHECK(p.waitUntilLoaded(20000));
+  const auto file = PresetManager::fileFor("My: Crunch?");
+  TM_CHECK(file.getParentDirectory() == PresetManager::defaultFolder());
+  TM_CHECK(PresetManager::save(p, file, "My Crunch").wasOk());
+  TM_CHECK(file.existsAsFile());
+
+  const auto doc = nlohmann::json::parse(file.loadFileAsString().toStdString());
+  TM_CHECK(doc["name"] == "My Crunch");
+  for (const char* key : {"fx_nam", "amp_nam", "ir", "fx_nam_path", "amp_nam_path", "ir_path"})
+    TM_CHECK(doc["rig"].contains(key));
+  TM_CHECK(doc["rig"]["amp_nam_path"] == amp());
+  TM_CHECK(doc["params"].size() == 8);
+  TM_CHECK(std::abs(doc["params"]["delay_time_ms"].get<double>() - 320.0) < 1e-3);
+  TM_CHECK(doc["loss"] == 0.125);
+
+  ToneMatchProcessor q;
+  tmtest::prepare(q, 48000.0, 256);
+  TM_CHECK(PresetManager::load(q, file).wasOk());
+  TM_CHECK(q.waitUntilLoaded(20000));
+  for (int i = 0; i < 8; ++i) TM_CHECK(std::abs(paramValue(q, i) - sampleRig().params[i]) < 1e-3f);
+  TM_CHECK(q.slotStatus(SlotKind::Ir).name == "cab_2x12_open_cap");
+  TM_CHECK(q.lastRigText().find("My Crunch") != std::string::npos);
+
+  // Relative paths resolve against the preset's folder; bad presets fail with the file named.
+  const auto folder = PresetManager::defaultFolder();
+  TM_CHECK(folder.getChildFile("models").createDirectory().wasOk());
+  TM_CHECK(juce::File(amp()).copyFileTo(folder.getChildFile("models/amp.nam")));
+  folder.getChildFile("relative.json").replaceWithText(
+      R"({"name": "rel", "rig": {"amp_nam_path": "models/amp.nam"}, "params": {"reverb_wet": 0.9}, "loss": null})");
+  TM_CHECK(PresetManager::load(q, folder.getChildFile("relative.json")).wasOk());
+  TM_CHECK(q.waitUntilLoaded(20000));
+  TM_CHECK(q.slotStatus(SlotKind::Amp).state == SlotState::Loaded);
+  TM_CHECK(q.slotStatus(SlotKind::Ir).path.empty());
+  TM_CHECK(std::abs(paramValue(q, kReverbWet) - 0.7f) < 1e-4f);  // clamped, with a warning
+  TM_CHECK(!q.warnings().empty());
+  folder.getChildFile("broken.json").replaceWithText("{\"rig\": ");
+  const auto result = PresetManager::load(q, folder.getChildFile("broken.json"));
+  TM_CHECK(result.failed() && result.getErrorMessage().contains("broken.json"));
+}
+
+}  // namespace
+
+int main() {
+  // Presets live under $HOME; never touch the real one.
+  const auto home = juce::File::createTempFile("tonematch_home");
+  home.createDirectory();
+  setenv("HOME", home.getFullPathName().toRawUTF8(), 1);
+  juce::ScopedJuceInitialiser_GUI juce;
+  tmtest::run("rigJsonParsing", rigJsonParsing);
+  tmtest::run("sessionRoundTrip", sessionRoundTrip);
+  tmtest::run("corruptStateChangesNothing", corruptStateChangesNothing);
+  tmtest::run("missingFilesLoadWhatTheyCan", missingFilesLoadWhatTheyCan);
+  tmtest::run("presetsOnDisk", presetsOnDisk);
+  const int rc = tmtest::finish();
+  home.deleteRecursively();
+  return rc;
+}
