@@ -4,8 +4,10 @@
 namespace py = pybind11;
 
 void bindNamModel(py::module_& m);
+void bindChain(py::module_& m);
 
 PYBIND11_MODULE(_native, m) {
-  m.doc() = "ToneMatch AI engine: .nam loading and inference in C++.";
+  m.doc() = "ToneMatch AI engine: .nam loading and inference, and the signal chain, in C++.";
   bindNamModel(m);
+  bindChain(m);
 }

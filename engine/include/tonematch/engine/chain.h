@@ -74,11 +74,19 @@ class Chain {
   void setParams(const ChainParams& params) noexcept;
   /// Sets parameters with no glide (for offline renders and tests).
   void setParamsImmediate(const ChainParams& params) noexcept;
+  /// The current parameter targets, clamped (any thread).
+  ChainParams params() const noexcept;
+  /// `params` with every value inside its range (a non-finite value becomes the default).
+  static ChainParams clamp(const ChainParams& params) noexcept;
 
   /// Stages a model for the pedal/amp slot (nullptr empties the slot = bypass). The model is
   /// prepared here for the chain's rate and block size. Call off the audio thread.
   void setPedal(std::unique_ptr<Model> model);
   void setAmp(std::unique_ptr<Model> model);
+  /// Same, with the name pedalName()/ampName() report (default: the file's metadata name,
+  /// else the architecture).
+  void setPedal(std::unique_ptr<Model> model, std::string name);
+  void setAmp(std::unique_ptr<Model> model, std::string name);
   /// Stages a cabinet IR (nullptr = no cabinet). Call off the audio thread.
   void setImpulseResponse(std::unique_ptr<const ImpulseResponse> ir);
   /// Frees objects the audio thread has swapped out. Call periodically off the audio thread.

@@ -1,0 +1,194 @@
+// Chain: the whole signal chain, as the plugin runs it, for offline renders from Python.
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "tonematch/engine/chain.h"
+#include "tonematch/engine/loader.h"
+
+namespace py = pybind11;
+using tonematch::engine::ChainParams;
+using tonematch::engine::ImpulseResponse;
+using tonematch::engine::LoadError;
+using tonematch::engine::LoadOptions;
+
+namespace {
+
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+class PyChain {
+ public:
+  PyChain(double sampleRate, int maxBlock) {
+    try {
+      chain_.prepare(sampleRate, maxBlock);
+    } catch (const std::invalid_argument& e) {
+      throw py::value_error(e.what());
+    }
+  }
+
+  void setPedal(const py::object& path, double slim) { setModel(path, slim, true); }
+  void setAmp(const py::object& path, double slim) { setModel(path, slim, false); }
+
+  void setIr(const std::optional<FloatArray>& samples, double sampleRate, const std::string& name) {
+    std::unique_ptr<const ImpulseResponse> ir;
+    if (samples) {
+      if (samples->ndim() != 1)
+        throw py::value_error("set_ir() takes a 1-D array of samples, got " +
+                              std::to_string(samples->ndim()) + "-D");
+      try {
+        py::gil_scoped_release release;
+        ir = ImpulseResponse::make(samples->data(), static_cast<std::size_t>(samples->shape(0)),
+                                   sampleRate, chain_.sampleRate(), chain_.maxBlock(), name);
+      } catch (const std::invalid_argument& e) {
+        throw py::value_error(e.what());
+      }
+    }
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex_);
+    chain_.setImpulseResponse(std::move(ir));
+    applyStaged();
+  }
+
+  void setParams(std::optional<float> inputGainDb, std::optional<float> preEqGainDb,
+                 std::optional<float> preEqFreqHz, std::optional<float> reverbWet,
+                 std::optional<float> reverbRoomSize, std::optional<float> delayTimeMs,
+                 std::optional<float> delayMix, std::optional<float> finalEqGainDb,
+                 bool immediate) {
+    ChainParams p = chain_.params();  // keys not given keep their values
+    p.inputGainDb = inputGainDb.value_or(p.inputGainDb);
+    p.preEqGainDb = preEqGainDb.value_or(p.preEqGainDb);
+    p.preEqFreqHz = preEqFreqHz.value_or(p.preEqFreqHz);
+    p.reverbWet = reverbWet.value_or(p.reverbWet);
+    p.reverbRoomSize = reverbRoomSize.value_or(p.reverbRoomSize);
+    p.delayTimeMs = delayTimeMs.value_or(p.delayTimeMs);
+    p.delayMix = delayMix.value_or(p.delayMix);
+    p.finalEqGainDb = finalEqGainDb.value_or(p.finalEqGainDb);
+    if (immediate)
+      chain_.setParamsImmediate(p);
+    else
+      chain_.setParams(p);
+  }
+
+  py::dict params() const {
+    const ChainParams p = chain_.params();
+    py::dict d;
+    d["input_gain_db"] = p.inputGainDb;
+    d["pre_eq_gain_db"] = p.preEqGainDb;
+    d["pre_eq_freq_hz"] = p.preEqFreqHz;
+    d["reverb_wet"] = p.reverbWet;
+    d["reverb_room_size"] = p.reverbRoomSize;
+    d["delay_time_ms"] = p.delayTimeMs;
+    d["delay_mix"] = p.delayMix;
+    d["final_eq_gain_db"] = p.finalEqGainDb;
+    return d;
+  }
+
+  py::array_t<float> process(const FloatArray& x, int block) {
+    if (x.ndim() != 1)
+      throw py::value_error("process() takes a 1-D array of samples, got " +
+                            std::to_string(x.ndim()) + "-D");
+    if (block < 0) throw py::value_error("block must be >= 0 (0 = max_block)");
+    const auto n = static_cast<py::ssize_t>(x.shape(0));
+    py::array_t<float> y({static_cast<py::ssize_t>(2), n});
+    const float* in = x.data();
+    float* left = y.mutable_data();
+    float* right = left + n;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      const py::ssize_t step = block > 0 ? std::min(block, chain_.maxBlock()) : chain_.maxBlock();
+      for (py::ssize_t i = 0; i < n; i += step) {
+        const int len = static_cast<int>(std::min(step, n - i));
+        chain_.process(in + i, left + i, right + i, len);
+      }
+      chain_.collectGarbage();
+    }
+    return y;
+  }
+
+  void reset() {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex_);
+    chain_.reset();
+  }
+
+  const tonematch::engine::Chain& chain() const { return chain_; }
+
+ private:
+  void setModel(const py::object& path, double slim, bool pedal) {
+    if (!(slim >= 0.0 && slim <= 1.0)) throw py::value_error("slim must be between 0 and 1");
+    std::unique_ptr<tonematch::engine::Model> model;
+    std::string name;
+    if (!path.is_none()) {
+      const auto os = py::module_::import("os");
+      const std::string file = py::str(os.attr("fspath")(path)).cast<std::string>();
+      name = py::str(py::module_::import("pathlib").attr("Path")(file).attr("stem")).cast<std::string>();
+      LoadOptions options;
+      options.slim = slim;
+      try {
+        py::gil_scoped_release release;
+        model = tonematch::engine::loadModel(file, options);
+      } catch (const LoadError& e) {
+        throw py::value_error(e.what());
+      }
+    }
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pedal)
+      chain_.setPedal(std::move(model), name);
+    else
+      chain_.setAmp(std::move(model), name);
+    applyStaged();
+  }
+
+  // No audio thread here: take the staged object now, so names and renders see it at once.
+  void applyStaged() {
+    chain_.process(nullptr, nullptr, nullptr, 0);
+    chain_.collectGarbage();
+  }
+
+  tonematch::engine::Chain chain_;
+  std::mutex mutex_;  // one Python thread at a time per chain; never on a real-time path
+};
+
+}  // namespace
+
+void bindChain(py::module_& m) {
+  py::class_<PyChain>(m, "Chain",
+                      "The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → "
+                      "peak EQ → delay → reverb → output gain (mono in, stereo out).")
+      .def(py::init<double, int>(), py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096)
+      .def("set_pedal", &PyChain::setPedal, py::arg("path"), py::arg("slim") = 1.0,
+           "Load a .nam file into the pedal slot (None empties it); ValueError on a bad file.")
+      .def("set_amp", &PyChain::setAmp, py::arg("path"), py::arg("slim") = 1.0,
+           "Load a .nam file into the amp slot (None empties it); ValueError on a bad file.")
+      .def("set_ir", &PyChain::setIr, py::arg("samples"), py::arg("sample_rate") = 48000.0,
+           py::arg("name") = "",
+           "Load a mono cabinet IR (float32 samples at sample_rate; None removes it).")
+      .def("set_params", &PyChain::setParams, py::kw_only(),
+           py::arg("input_gain_db") = py::none(), py::arg("pre_eq_gain_db") = py::none(),
+           py::arg("pre_eq_freq_hz") = py::none(), py::arg("reverb_wet") = py::none(),
+           py::arg("reverb_room_size") = py::none(), py::arg("delay_time_ms") = py::none(),
+           py::arg("delay_mix") = py::none(), py::arg("final_eq_gain_db") = py::none(),
+           py::arg("immediate") = false,
+           "Set parameters (RigParams keys; others keep their values), clamped to their ranges; "
+           "they glide unless immediate.")
+      .def_property_readonly("params", &PyChain::params, "The current parameter targets.")
+      .def("process", &PyChain::process, py::arg("x"), py::arg("block") = 0,
+           "Run mono float32 samples through the chain in blocks of `block` (0 = max_block); "
+           "returns a (2, n) float32 array.")
+      .def("reset", &PyChain::reset, "Clear all audio state (tails, history, glides).")
+      .def_property_readonly("latency_samples", [](const PyChain& c) { return c.chain().latencySamples(); })
+      .def_property_readonly("sample_rate", [](const PyChain& c) { return c.chain().sampleRate(); })
+      .def_property_readonly("max_block", [](const PyChain& c) { return c.chain().maxBlock(); })
+      .def_property_readonly("pedal_name", [](const PyChain& c) { return c.chain().pedalName(); })
+      .def_property_readonly("amp_name", [](const PyChain& c) { return c.chain().ampName(); })
+      .def_property_readonly("ir_name", [](const PyChain& c) { return c.chain().impulseResponseName(); });
+}

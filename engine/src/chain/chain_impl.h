@@ -1,0 +1,61 @@
+// Chain::Impl: the state shared by chain.cpp (audio thread) and chain_loading.cpp (loaders).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "delay.h"
+#include "nam_section.h"
+#include "peak_filter.h"
+#include "reverb.h"
+#include "slot.h"
+#include "smoother.h"
+#include "stages.h"
+#include "tonematch/engine/chain.h"
+
+namespace tonematch::engine {
+
+struct Chain::Impl {
+  ~Impl() {
+    while (chain::Retirable* r = retired.pop()) delete r;
+  }
+
+  // Configuration, changed only by prepare().
+  double rate = 0.0;
+  int maxBlock = 0;
+  bool prepared = false;
+
+  // Loading. The mutex serialises loaders, prepare(), collectGarbage() and the name getters;
+  // the audio thread never takes it.
+  mutable std::mutex loaderMutex;
+  chain::Slot<chain::ModelStage> pedal, amp;
+  chain::Slot<chain::CabinetStage> cabinet;
+  chain::RetireQueue retired;
+
+  // Parameter targets: written by any thread, read at the start of each block.
+  std::atomic<float> inputGainDb{0.0f}, preEqGainDb{0.0f}, preEqFreqHz{800.0f},
+      reverbWet{0.0f}, reverbRoomSize{0.5f}, delayTimeMs{100.0f}, delayMix{0.0f},
+      finalEqGainDb{0.0f};
+  std::atomic<bool> snapRequested{true};
+
+  // Audio state.
+  chain::Smoother<float> inputGain, outputGain;  // linear
+  chain::NamSection nam;
+  chain::PeakFilter eq;
+  chain::Delay delay;
+  chain::Reverb reverb;
+  std::vector<float> mono;
+
+  void storeParams(const ChainParams& p) noexcept;
+  ChainParams loadParams() const noexcept;
+  /// Start of a block: move the smoothers' targets (or jump when asked).
+  void applyParams(bool snap) noexcept;
+  void pickUp() noexcept;
+  void processBlock(const float* in, float* left, float* right, int n) noexcept;
+  /// Clears every stage's audio state; no allocation.
+  void clearState() noexcept;
+  void collect();
+};
+
+}  // namespace tonematch::engine

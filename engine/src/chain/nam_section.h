@@ -1,0 +1,37 @@
+// The NAM stages (pedal → amp) at the models' 48 kHz, whatever the host rate.
+//
+// At 48 kHz the models run directly (no latency). At any other rate one resampler pair wraps
+// both models: host → 48 kHz → models → host. The host→48k filter delays by d_up host samples
+// (its kernel half-width) and the 48k→host filter by a fractional delay chosen so that the
+// total is a whole number of host samples: latency() is exact. The return resampler can run a
+// few samples ahead of the host; a small FIFO hands back exactly n samples per block.
+#pragma once
+
+#include <vector>
+
+#include "resampler.h"
+#include "tonematch/engine/model.h"
+
+namespace tonematch::engine::chain {
+
+class NamSection {
+ public:
+  static constexpr double kModelRate = 48000.0;
+  /// Allocates for blocks of up to maxBlock host samples.
+  void prepare(double hostRate, int maxBlock);
+  /// Most 48 kHz samples one host block becomes (the models' maxBlock).
+  int modelBlock() const { return modelBlock_; }
+  /// Host samples of delay added by the resamplers (0 at 48 kHz).
+  int latency() const { return latency_; }
+  void reset() noexcept;
+  /// Runs n host samples in place through the models (either may be null = bypass).
+  void process(float* x, int n, Model* pedal, Model* amp) noexcept;
+
+ private:
+  bool direct_ = true;
+  int modelBlock_ = 0, latency_ = 0, fifoCount_ = 0;
+  StreamResampler up_, down_;
+  std::vector<float> model_, fifo_;
+};
+
+}  // namespace tonematch::engine::chain

@@ -1,0 +1,43 @@
+// The reverb: a Freeverb-style stereo network (Jezar's published design), written for this
+// engine. Per channel, 8 lowpass-feedback combs in parallel feed 4 Schroeder allpasses in
+// series; the right channel's delays are 23 samples (at 44.1 kHz) longer, which decorrelates
+// the channels. Room size sets the comb feedback (0.7 … 0.98); damping is fixed. Delay lengths
+// and the damping lowpass are scaled to the sample rate so the sound does not change with it.
+//
+//   out = (1 − wet) · dry + wet · reverb(dry)      (dry = 1 − wet, DESIGN §3)
+// reverb() is scaled so that its response to white noise has the noise's power at room size
+// 0.5 (kWetGain), which keeps the wet knob's meaning independent of the design's internals.
+#pragma once
+
+#include <vector>
+
+#include "smoother.h"
+
+namespace tonematch::engine::chain {
+
+class Reverb {
+ public:
+  void prepare(double sampleRate);
+  void reset() noexcept;
+  /// Mono in, stereo out; `in` may alias `left`.
+  void process(const float* in, float* left, float* right, int n) noexcept;
+  Smoother<float>& wet() { return wet_; }
+  Smoother<float>& roomSize() { return room_; }
+
+ private:
+  struct Line {
+    std::vector<float> buf;
+    std::size_t pos = 0;
+    float store = 0.0f;  // comb lowpass state
+  };
+  struct Channel {
+    Line combs[8];
+    Line allpasses[4];
+    float run(float input, float feedback, float damp) noexcept;
+  };
+  Channel channels_[2];
+  float damp_ = 0.2f;
+  Smoother<float> wet_, room_;
+};
+
+}  // namespace tonematch::engine::chain
