@@ -157,18 +157,25 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
     approx = sorted((s for _, scores in results for s in scores),
                     key=lambda s: (s.loss.total, s.combo.key, s.ir.name))
     shortlist = approx[: budget.exact]
+    for amp in amps:  # every amp's best cabinet too, so three different amps can survive
+        best = next((s for s in approx if s.combo.amp.name == amp.name), None)
+        if best is not None and best not in shortlist:
+            shortlist.append(best)
     progress.stage("exact", len(shortlist), "scoring the best cabinets exactly")
     exact = grid.run_parallel(lambda s: grid.exact_score(renders[s.combo.key], s, ref),
                               shortlist, options.jobs, lambda: progress.step())
     exact.sort(key=lambda s: (s.loss.total, s.combo.key, s.ir.name))
+    # Three different amps: the alternatives are worth auditioning and the amp is the biggest
+    # decision, so the post-FX time goes to three amp choices rather than three cabinets.
     top: list[grid.Scored] = []
-    seen: set[tuple[str, str]] = set()
     for s in exact:
-        if (s.combo.key[0], s.combo.key[1]) not in seen:
-            seen.add((s.combo.key[0], s.combo.key[1]))
+        if all(s.combo.amp.name != t.combo.amp.name for t in top):
             top.append(s)
         if len(top) == 3:
             break
+    for s in exact:  # a library with fewer than three amps still yields three rigs
+        if len(top) < 3 and s not in top:
+            top.append(s)
     return top
 
 
@@ -201,11 +208,27 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
         i, s = item
         params = RigParams(input_gain_db=s.combo.input_gain_db)
         if i < budget.tuned_rigs:
-            cab = grid.cab_render(grid.render_combo(pool, s.combo, excerpt), s.ir)
-            params = optimise(cab, ref, params, budget.refine_evals, options.seed + i).params
+            # The grid's gain steps are coarse; half a step either side settles the drive.
+            step = _gain_step(budget) / 2
+            best: tuple[float, float, np.ndarray] | None = None
+            for gain in (s.combo.input_gain_db - step, s.combo.input_gain_db,
+                         s.combo.input_gain_db + step):
+                combo = replace(s.combo, input_gain_db=gain)
+                cab = grid.cab_render(grid.render_combo(pool, combo, excerpt), s.ir)
+                loss = tone_loss(analyse(cab), ref).total
+                if best is None or loss < best[0]:
+                    best = (loss, gain, cab)
+            assert best is not None
+            params = RigParams(input_gain_db=best[1])
+            params = optimise(best[2], ref, params, budget.refine_evals, options.seed + i).params
         return _rig(s, params)
 
     return grid.run_parallel(tune, list(enumerate(top)), options.jobs, lambda: progress.step())
+
+
+def _gain_step(budget: Budget) -> float:
+    gains = sorted(budget.gains_db)
+    return min(b - a for a, b in zip(gains, gains[1:], strict=False)) if len(gains) > 1 else 6.0
 
 
 def _verify(rigs: list[Rig], di: Audio, ref: Features, budget: Budget,

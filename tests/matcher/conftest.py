@@ -5,9 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 EXAMPLES = ASSETS / "examples"
@@ -44,9 +42,3 @@ def di_path() -> Path:
 @pytest.fixture(scope="session")
 def ref_path() -> Path:
     return EXAMPLES / "ref_library_rig.wav"
-
-
-def write_wav(path: Path, audio: np.ndarray, rate: int = 48000, subtype: str = "FLOAT") -> Path:
-    """Writes a test WAV."""
-    sf.write(path, audio, rate, subtype=subtype)
-    return path
