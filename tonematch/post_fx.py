@@ -24,6 +24,7 @@ PRE_EQ_Q = 0.707  # engine::Chain::kPreEqQ
 TUNED = ("pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet", "reverb_room_size",
          "delay_time_ms", "delay_mix")
 LOG_SCALED = {"pre_eq_freq_hz", "delay_time_ms"}
+EFFECT_PRIOR = 1.0  # loss units per unit of delay mix or reverb wet
 
 
 @dataclass
@@ -113,6 +114,11 @@ def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: 
         evals += 1
         return tone_loss(analyse(renderer.render(p)), ref)
 
+    def cost(p: RigParams, loss: LossParts) -> float:
+        # Delay and reverb must earn their place: small feature differences between two
+        # performances should not be "explained" with effects the reference does not have.
+        return loss.total + EFFECT_PRIOR * (p.delay_mix + p.reverb_wet)
+
     freq, gain = fit_eq(analyse(cab_out).bands_db, ref)
     best = replace(base, pre_eq_freq_hz=freq, pre_eq_gain_db=gain, reverb_wet=0.0, delay_mix=0.0,
                    final_eq_gain_db=0.0)
@@ -121,26 +127,30 @@ def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: 
         for room in (0.3, 0.6, 0.9):
             trial = replace(best, reverb_wet=wet, reverb_room_size=room)
             loss = score(trial)
-            if loss.total < best_loss.total:
+            if cost(trial, loss) < cost(best, best_loss):
                 best, best_loss = trial, loss
     base_delay = best
     for mix in (0.1, 0.2, 0.35):
         for time_ms in (120.0, 250.0, 400.0):
             trial = replace(base_delay, delay_mix=mix, delay_time_ms=time_ms)
             loss = score(trial)
-            if loss.total < best_loss.total:
+            if cost(trial, loss) < cost(best, best_loss):
                 best, best_loss = trial, loss
     if refine_evals > 0:
         rng = np.random.default_rng(seed)
         start = _to_unit(best)
         simplex = [start] + [np.clip(start + np.eye(len(TUNED))[i] * 0.12 * rng.choice([-1, 1]),
                                      0, 1) for i in range(len(TUNED))]
-        result = minimize(lambda u: score(_from_unit(u, best)).total, start, method="Nelder-Mead",
+        def objective(u: np.ndarray) -> float:
+            p = _from_unit(u, best)
+            return cost(p, score(p))
+
+        result = minimize(objective, start, method="Nelder-Mead",
                           options={"maxfev": refine_evals, "initial_simplex": np.array(simplex),
                                    "xatol": 1e-3, "fatol": 1e-4})
         trial = _from_unit(result.x, best)
         loss = score(trial)
-        if loss.total < best_loss.total:
+        if cost(trial, loss) < cost(best, best_loss):
             best, best_loss = trial, loss
     best = replace(best, final_eq_gain_db=match_level(renderer.render(best), ref))
     return PostFxResult(best, best_loss, evals)

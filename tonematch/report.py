@@ -11,7 +11,7 @@ from tonematch.rig import Rig
 
 
 def _band_label(f: float) -> str:
-    return f"{f / 1000:g}k" if f >= 1000 else f"{f:.0f}"
+    return f"{f / 1000:.3g}k" if f >= 1000 else f"{f:.0f}"
 
 
 def write_report(path: Path, ref: np.ndarray, di: np.ndarray, matched: np.ndarray,
