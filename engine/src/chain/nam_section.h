@@ -5,6 +5,11 @@
 // (its kernel half-width) and the 48k→host filter by a fractional delay chosen so that the
 // total is a whole number of host samples: latency() is exact. The return resampler can run a
 // few samples ahead of the host; a small FIFO hands back exactly n samples per block.
+//
+// Between the two resamplers the models run on whole multiples of kQuantum samples (the
+// WaveNet kernels' vector width: a 139-sample block costs nearly twice a 128-sample one). The
+// 48 kHz stream starts with kQuantum samples of silence, so a multiple is always ready when the
+// host needs it; those kQuantum samples are part of latency().
 #pragma once
 
 #include <vector>
@@ -17,6 +22,7 @@ namespace tonematch::engine::chain {
 class NamSection {
  public:
   static constexpr double kModelRate = 48000.0;
+  static constexpr int kQuantum = 16;
   /// Allocates for blocks of up to maxBlock host samples.
   void prepare(double hostRate, int maxBlock);
   /// Most 48 kHz samples one host block becomes (the models' maxBlock).
@@ -30,6 +36,7 @@ class NamSection {
  private:
   bool direct_ = true;
   int modelBlock_ = 0, latency_ = 0, fifoCount_ = 0;
+  int pending_ = 0;  // 48 kHz samples waiting for a whole quantum, at the front of model_
   StreamResampler up_, down_;
   std::vector<float> model_, fifo_;
 };

@@ -15,7 +15,7 @@ constexpr float kInputGain = 0.015f;
 constexpr float kAllpassFeedback = 0.5f;
 constexpr float kDamping = 0.2f;  // Freeverb's default damp 0.5 × its scale 0.4, at 44.1 kHz
 constexpr float kRoomScale = 0.28f, kRoomOffset = 0.7f;
-constexpr float kWetGain = 3.0f;  // unit power for white noise at room size 0.5 (see header)
+constexpr float kWetGain = 3.0f;  // Freeverb's wet scale (see the header for the level)
 }  // namespace
 
 void Reverb::prepare(double sampleRate) {
