@@ -74,13 +74,34 @@ std::vector<float> resampleOffline(const float* x, std::size_t n, double inRate,
   const auto outLength = static_cast<std::size_t>(std::ceil(static_cast<double>(n) / step));
   std::vector<float> y(outLength);
   const long half = static_cast<long>(std::ceil(kernel.half));
+  const long width = 2 * half + 2;  // taps d = −half−1 … half around floor(t)
+  // Whole-hertz rates with a small reduced ratio L/M revisit L phases only: tabulate them
+  // (evaluating the window for every tap of every output is slow for long IRs).
+  const bool whole = inRate == std::round(inRate) && outRate == std::round(outRate);
+  const long g = whole ? std::gcd(std::lround(inRate), std::lround(outRate)) : 1;
+  const long up = whole ? std::lround(outRate) / g : 0;
+  const long down = whole ? std::lround(inRate) / g : 0;
+  std::vector<double> table;
+  if (whole && up <= 4096) {
+    table.resize(static_cast<std::size_t>(up * width));
+    for (long p = 0; p < up; ++p)
+      for (long d = -half - 1; d <= half; ++d)
+        table[p * width + d + half + 1] = kernel(static_cast<double>(p) / up + d);
+  }
   for (std::size_t k = 0; k < outLength; ++k) {
+    const long centre = table.empty() ? static_cast<long>(std::floor(k * step))
+                                      : static_cast<long>(k * down / up);
+    const long phase = table.empty() ? 0 : static_cast<long>(k * down % up);
     const double t = static_cast<double>(k) * step;
-    const long centre = static_cast<long>(std::floor(t));
     const long first = std::max(0L, centre - half);
     const long last = std::min(static_cast<long>(n) - 1, centre + half + 1);
     double acc = 0.0;
-    for (long j = first; j <= last; ++j) acc += x[j] * kernel(t - static_cast<double>(j));
+    for (long j = first; j <= last; ++j) {
+      const long d = centre - j;  // −half−1 … half
+      const double w = table.empty() ? kernel(t - static_cast<double>(j))
+                                     : table[phase * width + d + half + 1];
+      acc += x[j] * w;
+    }
     y[k] = static_cast<float>(acc * gain);
   }
   return y;
