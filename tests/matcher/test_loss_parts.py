@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.signal import fftconvolve, lfilter
-from tonematch.render import load_ir
 
 from tonematch._native import NamModel
 from tonematch.analysis import analyse
 from tonematch.audio_io import load_audio
 from tonematch.loss import tone_loss
 from tonematch.post_fx import PostFxRenderer, peak_gain_db
+from tonematch.render import load_ir
 from tonematch.rig import RigParams
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
