@@ -24,7 +24,7 @@ from tonematch.analysis import analyse, frame_levels_db
 from tonematch.audio_io import RATE
 from tonematch.rig import write_json_atomic
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 PROBE_LEVELS_DB = (-12.0, -6.0, 0.0, 6.0, 12.0)
 PEDAL_WORDS = ("pedal", "fx", "drive", "boost", "fuzz", "dist", "comp", "ts9", "ts808", "klon")
 
@@ -92,14 +92,17 @@ _CAB_LIKE = butter(4, [80.0, 5000.0], btype="bandpass", fs=RATE, output="sos")
 def fingerprint_model(path: Path, probe: np.ndarray) -> dict[str, Any]:
     """Distortion features of the probe through the model at each probe level."""
     model = NamModel(str(path))
+    probe_bands = analyse(probe).bands_db
     rows = []
     for level in PROBE_LEVELS_DB:
         model.reset()
         y = model.process((probe * 10 ** (level / 20)).astype(np.float32))
         # A generic cabinet band keeps fizz the real cab would remove out of the features.
         f = analyse(sosfilt(_CAB_LIKE, y))
+        response = analyse(y).bands_db - probe_bands
         rows.append({"level_db": level, "flatness": f.flatness.tolist(),
-                     "crest_db": f.crest_db.tolist(), "out_level_db": f.level_db})
+                     "crest_db": f.crest_db.tolist(), "out_level_db": f.level_db,
+                     "response_db": np.round(response, 3).tolist()})
     return {"levels": rows}
 
 

@@ -37,7 +37,7 @@ class Budget:
 
 BUDGETS = {
     "fast": Budget(4.0, 4, 2, (-6.0, 0.0, 6.0), 6, 1, 0, 8.0),
-    "normal": Budget(8.0, 8, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0),
+    "normal": Budget(8.0, 10, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0),
     "thorough": Budget(12.0, 12, 5, (-12.0, -6.0, 0.0, 6.0, 12.0), 24, 3, 120, 30.0),
 }
 REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
@@ -140,7 +140,10 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
             options: MatchOptions, progress: Progress) -> list[grid.Scored]:
     """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps."""
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
-    ranked = rank_models(library.amps, ref, di_offset, budget.gains_db)
+    ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
+                         for ir in library.irs])
+    ranked = rank_models(library.amps, ref, di_offset, budget.gains_db,
+                         analyse(excerpt).bands_db, ir_gains)
     amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()
     pedals = _pick_pedals(library.pedals, amps[0], excerpt, ref, library, budget, options,

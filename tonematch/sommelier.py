@@ -14,6 +14,8 @@ import numpy as np
 from tonematch.analysis import Features
 from tonematch.library_index import ModelEntry
 
+SPECTRAL_WEIGHT = 0.5  # spectral distance is in dB like the distortion distance; half weight
+
 
 @dataclass
 class Ranked:
@@ -39,17 +41,41 @@ def distortion_distance(entry: ModelEntry, level_db: float, ref: Features) -> fl
     return float(np.mean(np.abs(flat - ref.flatness)) + np.mean(np.abs(crest - ref.crest_db)))
 
 
+def spectral_distance(entry: ModelEntry, level_db: float, di_bands: np.ndarray,
+                      ir_gains_db: np.ndarray, ref: Features) -> float:
+    """Best 1/3-octave distance over the cabinets of DI × model response × cabinet (dB).
+
+    The model's response is its output spectrum over the probe's at this level; adding it to
+    the user's DI spectrum predicts the model's output without rendering.
+    """
+    response = _interp(entry.fingerprint["levels"], level_db, "response_db")
+    predicted = di_bands[None, :] + response[None, :] + ir_gains_db
+    d = predicted - ref.bands_db[None, :]
+    d -= d.mean(axis=1, keepdims=True)
+    return float(np.sqrt(np.mean(d**2, axis=1)).min())
+
+
 def rank_models(entries: list[ModelEntry], ref: Features, di_offset_db: float,
-                gains_db: tuple[float, ...]) -> list[Ranked]:
-    """Models sorted by their best distortion distance over the candidate input gains.
+                gains_db: tuple[float, ...], di_bands: np.ndarray | None = None,
+                ir_gains_db: np.ndarray | None = None) -> list[Ranked]:
+    """Models sorted by distortion (and, given the DI and cabinets, spectral) distance.
 
     di_offset_db is the user's DI level minus the probe's level, so a fingerprint level of
-    (gain + offset) is what the model would see from this DI.
+    (gain + offset) is what the model would see from this DI. Levels above the grid's gains
+    stand for a boost or drive pedal in front of the amp.
     """
+    levels = sorted({*gains_db, max(gains_db) + 6.0, max(gains_db) + 12.0})
     ranked = []
     for entry in entries:
-        scores = [(distortion_distance(entry, g + di_offset_db, ref), g) for g in gains_db]
+        scores = []
+        for g in levels:
+            level = g + di_offset_db
+            score = distortion_distance(entry, level, ref)
+            if di_bands is not None and ir_gains_db is not None:
+                score += SPECTRAL_WEIGHT * spectral_distance(entry, level, di_bands,
+                                                             ir_gains_db, ref)
+            scores.append((score, g))
         best, gain = min(scores)
-        ranked.append(Ranked(entry, best, gain))
+        ranked.append(Ranked(entry, best, min(gain, max(gains_db))))
     ranked.sort(key=lambda r: (r.score, r.entry.name))
     return ranked
