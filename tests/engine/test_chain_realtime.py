@@ -108,3 +108,52 @@ def test_bad_files_and_arguments_raise_clear_errors(tmp_path):
         Chain(48000.0, 0)
     # A failed load leaves the chain as it was.
     assert chain.amp_name == "" and chain.ir_name == ""
+
+
+def test_a_model_swap_while_playing_crossfades_over_20_ms():
+    """Old and new amp both run for 960 samples; the new one fades in linearly from its fresh
+    (prewarmed) state, so a swap does not click."""
+    x = noise(9600, level=0.3)
+    swap, fade = 4800, 960
+    chain = Chain(48000.0, 480)
+    chain.set_amp(PEDAL)
+    chain.process(x[:swap])
+    chain.set_amp(AMP)
+    assert chain.amp_name == AMP.stem  # taken at once, faded in while the next blocks play
+    y = chain.process(x[swap:])[0]
+
+    old = Chain(48000.0, 480)
+    old.set_amp(PEDAL)
+    old_out = old.process(x)[0, swap:]
+    new = Chain(48000.0, 480)
+    new.set_amp(AMP)
+    new_out = new.process(x[swap:])[0]
+    g = np.minimum(np.arange(1, len(y) + 1) / fade, 1.0).astype(np.float32)
+    np.testing.assert_allclose(y, g * new_out + (1 - g) * old_out, atol=1e-6)
+
+
+def test_an_ir_swap_while_playing_crossfades():
+    x = noise(4000, level=0.3)
+    a, b = np.zeros(50, np.float32), np.zeros(50, np.float32)
+    a[0], b[10] = 1.0, -0.5
+    chain = Chain(48000.0, 256)
+    chain.set_ir(a, 48000.0)
+    chain.process(x[:1000])
+    chain.set_ir(b, 48000.0)
+    y = chain.process(x[1000:])[0]
+    old_out = x[1000:]
+    new_out = np.convolve(x[1000:], b)[: len(old_out)]  # the new IR starts with no history
+    g = np.minimum(np.arange(1, len(y) + 1) / 960, 1.0)
+    np.testing.assert_allclose(y, g * new_out + (1 - g) * old_out, atol=1e-6)
+
+
+def test_a_swap_after_reset_is_instant():
+    chain = Chain(48000.0, 480)
+    chain.set_amp(PEDAL)
+    chain.process(noise(1000))
+    chain.set_amp(AMP)
+    chain.reset()  # nothing playing: the new amp takes over at once
+    fresh = Chain(48000.0, 480)
+    fresh.set_amp(AMP)
+    x = noise(3000, seed=2)
+    np.testing.assert_array_equal(chain.process(x), fresh.process(x))

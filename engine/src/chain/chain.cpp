@@ -92,12 +92,30 @@ void Chain::Impl::applyParams(bool snap) noexcept {
 }
 
 void Chain::Impl::pickUp() noexcept {
-  pedal.pickUp(retired);
-  amp.pickUp(retired);
-  cabinet.pickUp(retired);
+  if (!pedalFade.active()) pedal.retireFading(retired);
+  if (!ampFade.active()) amp.retireFading(retired);
+  if (!cabinetFade.active()) cabinet.retireFading(retired);
+  if (pedal.pickUp(retired, running)) pedalFade.start(modelFadeLength);
+  if (amp.pickUp(retired, running)) ampFade.start(modelFadeLength);
+  if (cabinet.pickUp(retired, running)) cabinetFade.start(hostFadeLength);
+  // An instant swap (nothing playing) leaves no fade running.
+  if (!pedal.fadingHeld()) pedalFade.stop();
+  if (!amp.fadingHeld()) ampFade.stop();
+  if (!cabinet.fadingHeld()) cabinetFade.stop();
+}
+
+void Chain::Impl::endFades() noexcept {
+  pedalFade.stop();
+  ampFade.stop();
+  cabinetFade.stop();
+  pedal.retireFading(retired);
+  amp.retireFading(retired);
+  cabinet.retireFading(retired);
 }
 
 void Chain::Impl::clearState() noexcept {
+  endFades();
+  running = false;
   for (auto* slot : {&pedal, &amp})
     if (auto* s = slot->active(); s && s->model) s->model->reset();
   if (auto* c = cabinet.active(); c && c->convolver) c->convolver->reset();
@@ -117,10 +135,10 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
   }
   float* x = mono.data();
   for (int i = 0; i < n; ++i) x[i] = in[i] * inputGain.next();
-  const auto* p = pedal.active();
-  const auto* a = amp.active();
-  nam.process(x, n, p ? p->model.get() : nullptr, a ? a->model.get() : nullptr);
-  if (auto* c = cabinet.active(); c && c->convolver) c->convolver->process(x, x, n);
+  auto model = [](const chain::ModelStage* stage) { return stage ? stage->model.get() : nullptr; };
+  nam.process(x, n, {model(pedal.active()), model(pedal.fading()), &pedalFade},
+              {model(amp.active()), model(amp.fading()), &ampFade});
+  runCabinet(x, n);
   eq.process(x, n);
   delay.process(x, n, Chain::kDelayFeedback);
   reverb.process(x, left, right, n);
@@ -129,11 +147,28 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
     left[i] *= g;
     right[i] *= g;
   }
+  running = true;
   if (!allFinite(left, n) || !allFinite(right, n)) {
     std::fill(left, left + n, 0.0f);
     std::fill(right, right + n, 0.0f);
     clearState();
   }
+}
+
+void Chain::Impl::runCabinet(float* x, int n) noexcept {
+  auto convolver = [](chain::CabinetStage* stage) {
+    return stage ? stage->convolver.get() : nullptr;
+  };
+  chain::Convolver* now = convolver(cabinet.active());
+  if (!cabinetFade.active()) {
+    if (now) now->process(x, x, n);
+    return;
+  }
+  float* before = cabinetBefore.data();
+  std::copy(x, x + n, before);
+  if (now) now->process(x, x, n);
+  if (chain::Convolver* old = convolver(cabinet.fading())) old->process(before, before, n);
+  cabinetFade.mix(x, before, n);
 }
 
 Chain::Chain() : impl_(std::make_unique<Impl>()) {}

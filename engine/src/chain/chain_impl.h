@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "delay.h"
+#include "fade.h"
 #include "nam_section.h"
 #include "peak_filter.h"
 #include "reverb.h"
@@ -45,14 +46,21 @@ struct Chain::Impl {
   chain::PeakFilter eq;
   chain::Delay delay;
   chain::Reverb reverb;
-  std::vector<float> mono;
+  std::vector<float> mono, cabinetBefore;
+  // Swaps while audio runs crossfade over ~20 ms; after reset() or prepare() they are instant.
+  chain::Fade pedalFade, ampFade, cabinetFade;
+  int modelFadeLength = 0, hostFadeLength = 0;
+  bool running = false;
 
   void storeParams(const ChainParams& p) noexcept;
   ChainParams loadParams() const noexcept;
   /// Start of a block: move the smoothers' targets (or jump when asked).
   void applyParams(bool snap) noexcept;
   void pickUp() noexcept;
+  /// Ends every fade and hands faded-out objects back.
+  void endFades() noexcept;
   void processBlock(const float* in, float* left, float* right, int n) noexcept;
+  void runCabinet(float* x, int n) noexcept;
   /// Clears every stage's audio state; no allocation.
   void clearState() noexcept;
   void collect();

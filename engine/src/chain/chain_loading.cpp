@@ -9,6 +9,7 @@ namespace tonematch::engine {
 
 namespace {
 constexpr double kMaxDelaySeconds = 0.5;  // delayTimeMs tops out at 500 ms
+constexpr double kFadeSeconds = 0.02;     // crossfade of a model or IR swapped while playing
 
 std::string modelName(const Model& model, std::string name) {
   if (!name.empty()) return name;
@@ -38,6 +39,12 @@ void Chain::prepare(double sampleRate, int maxBlock) {
   s.maxBlock = maxBlock;
   s.nam.prepare(sampleRate, maxBlock);
   s.mono.assign(static_cast<std::size_t>(maxBlock), 0.0f);
+  s.cabinetBefore.assign(static_cast<std::size_t>(maxBlock), 0.0f);
+  s.modelFadeLength = static_cast<int>(std::lround(kFadeSeconds * kModelRate));
+  s.hostFadeLength = static_cast<int>(std::lround(kFadeSeconds * sampleRate));
+  // Audio is stopped: fades end here, and what they were fading out is deleted.
+  for (auto* slot : {&s.pedal, &s.amp}) slot->dropFading();
+  s.cabinet.dropFading();
   s.eq.prepare(sampleRate, kPreEqQ);
   s.delay.prepare(sampleRate, kMaxDelaySeconds);
   s.reverb.prepare(sampleRate);

@@ -27,6 +27,7 @@ void NamSection::prepare(double hostRate, int maxBlock) {
     modelBlock_ = maxBlock;
     model_.clear();
     fifo_.clear();
+    before_.assign(modelBlock_, 0.0f);
     return;
   }
   direct_ = false;
@@ -44,6 +45,7 @@ void NamSection::prepare(double hostRate, int maxBlock) {
   modelBlock_ = up_.maxOut() + kQuantum;
   down_.prepare(model, host, std::max(downDelay, downKernel.half), downKernel, modelBlock_);
   model_.assign(modelBlock_, 0.0f);
+  before_.assign(modelBlock_, 0.0f);
   fifo_.assign(static_cast<std::size_t>(down_.maxOut() + fifoSlack(host)), 0.0f);
   reset();
 }
@@ -57,19 +59,33 @@ void NamSection::reset() noexcept {
   pending_ = direct_ ? 0 : kQuantum;  // the silence lead-in
 }
 
-void NamSection::process(float* x, int n, Model* pedal, Model* amp) noexcept {
+void NamSection::runSlot(float* m, int count, const SlotRun& slot) noexcept {
+  if (!slot.fade || !slot.fade->active()) {
+    if (slot.now) slot.now->process(m, m, count);
+    return;
+  }
+  float* before = before_.data();
+  std::memcpy(before, m, sizeof(float) * count);
+  if (slot.now) slot.now->process(m, m, count);
+  if (slot.before) slot.before->process(before, before, count);
+  slot.fade->mix(m, before, count);
+}
+
+void NamSection::runModels(float* m, int count, const SlotRun& pedal, const SlotRun& amp) noexcept {
+  if (count <= 0) return;
+  runSlot(m, count, pedal);
+  runSlot(m, count, amp);
+}
+
+void NamSection::process(float* x, int n, const SlotRun& pedal, const SlotRun& amp) noexcept {
   if (direct_) {
-    if (pedal) pedal->process(x, x, n);
-    if (amp) amp->process(x, x, n);
+    runModels(x, n, pedal, amp);
     return;
   }
   float* m = model_.data();
   const int total = pending_ + up_.process(x, n, m + pending_);
   const int count = total / kQuantum * kQuantum;
-  if (count > 0) {
-    if (pedal) pedal->process(m, m, count);
-    if (amp) amp->process(m, m, count);
-  }
+  runModels(m, count, pedal, amp);
   fifoCount_ += down_.process(m, count, fifo_.data() + fifoCount_);
   pending_ = total - count;
   std::memmove(m, m + count, sizeof(float) * pending_);

@@ -14,6 +14,7 @@
 
 #include <vector>
 
+#include "fade.h"
 #include "resampler.h"
 #include "tonematch/engine/model.h"
 
@@ -30,15 +31,25 @@ class NamSection {
   /// Host samples of delay added by the resamplers (0 at 48 kHz).
   int latency() const { return latency_; }
   void reset() noexcept;
-  /// Runs n host samples in place through the models (either may be null = bypass).
-  void process(float* x, int n, Model* pedal, Model* amp) noexcept;
+  /// One model slot as the section runs it: the model (null = bypass) and, while `fade` is
+  /// active, the model it replaces (null = bypass), crossfaded at the model rate.
+  struct SlotRun {
+    Model* now = nullptr;
+    Model* before = nullptr;
+    Fade* fade = nullptr;
+  };
+  /// Runs n host samples in place through pedal then amp.
+  void process(float* x, int n, const SlotRun& pedal, const SlotRun& amp) noexcept;
 
  private:
   bool direct_ = true;
   int modelBlock_ = 0, latency_ = 0, fifoCount_ = 0;
   int pending_ = 0;  // 48 kHz samples waiting for a whole quantum, at the front of model_
+  void runModels(float* m, int count, const SlotRun& pedal, const SlotRun& amp) noexcept;
+  void runSlot(float* m, int count, const SlotRun& slot) noexcept;
+
   StreamResampler up_, down_;
-  std::vector<float> model_, fifo_;
+  std::vector<float> model_, fifo_, before_;
 };
 
 }  // namespace tonematch::engine::chain

@@ -54,20 +54,48 @@ class Slot {
   ~Slot() {
     delete staged_.exchange(nullptr);
     delete active_;
+    delete fading_;
   }
   /// Loader thread: publishes `object`; deletes a previously staged one never taken.
   void stage(T* object) { delete staged_.exchange(object, std::memory_order_acq_rel); }
-  /// Audio thread: takes a staged object if there is one and the queue can take the old one.
-  /// Returns true when the active object changed.
-  bool pickUp(RetireQueue& retired) noexcept {
-    if (staged_.load(std::memory_order_relaxed) == nullptr || !retired.hasRoom(1)) return false;
+  /// Audio thread: takes a staged object if there is one, no fade is running and the queue
+  /// can take the old one. With keepOld the old object becomes fading() (it may be null: the
+  /// slot was empty) until retireFading(); otherwise it is retired at once. Returns true when
+  /// the active object changed.
+  bool pickUp(RetireQueue& retired, bool keepOld) noexcept {
+    if (fadingHeld_ || staged_.load(std::memory_order_relaxed) == nullptr || !retired.hasRoom(1))
+      return false;
     T* next = staged_.exchange(nullptr, std::memory_order_acq_rel);
     if (next == nullptr) return false;
     T* old = active_;
     active_ = next;
     published_.store(next, std::memory_order_release);
-    if (old != nullptr) retired.push(old);
+    if (keepOld) {
+      fading_ = old;
+      fadingHeld_ = true;
+    } else if (old != nullptr) {
+      retired.push(old);
+    }
     return true;
+  }
+  /// Audio thread: the object being faded out (null = the slot was empty).
+  T* fading() const noexcept { return fading_; }
+  bool fadingHeld() const noexcept { return fadingHeld_; }
+  /// Audio thread: the fade is over; hands the old object back if the queue has room.
+  void retireFading(RetireQueue& retired) noexcept {
+    if (!fadingHeld_) return;
+    if (fading_ != nullptr) {
+      if (!retired.hasRoom(1)) return;  // the next block tries again
+      retired.push(fading_);
+    }
+    fading_ = nullptr;
+    fadingHeld_ = false;
+  }
+  /// Audio stopped: deletes the object being faded out.
+  void dropFading() noexcept {
+    delete fading_;
+    fading_ = nullptr;
+    fadingHeld_ = false;
   }
   /// Audio thread (or any thread while audio is stopped): the object in use.
   T* active() const noexcept { return active_; }
@@ -88,6 +116,8 @@ class Slot {
  private:
   std::atomic<T*> staged_{nullptr};
   T* active_ = nullptr;
+  T* fading_ = nullptr;
+  bool fadingHeld_ = false;
   std::atomic<T*> published_{nullptr};
 };
 
