@@ -13,11 +13,24 @@ if command -v "$PYTHON" >/dev/null 2>&1; then
   "$PYTHON" -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
   "$PYTHON" -c "import sysconfig, os, sys; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')) else 1)" || missing+=(python3-dev)
 fi
+# The plugin: JUCE 7 (modules + juceaide), the codecs Debian's JUCE leaves out, the X11/ALSA
+# headers it builds against, and what the plugin tests use (Xvfb + ImageMagick for the UI
+# screenshot, lilv for the LV2 bundle).
+plugin_packages=(juce-modules-source juce-tools pkg-config libflac-dev libvorbis-dev libogg-dev
+  libfreetype-dev libfontconfig1-dev libasound2-dev libx11-dev libxext-dev libxinerama-dev
+  libxrandr-dev libxcursor-dev libxcomposite-dev libgl-dev xvfb imagemagick lilv-utils
+  liblilv-dev lv2-dev)
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${plugin_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

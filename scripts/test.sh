@@ -20,5 +20,17 @@ cmake -S . -B build/asan -DTONEMATCH_BUILD_TESTS=ON -DTONEMATCH_SANITIZE=ON \
 cmake --build build/asan -j"$(nproc)" --target chain_stress_test chain_nan_test
 ctest --test-dir build/asan -R "chain_stress|chain_nan" --output-on-failure
 
+echo "== plugin (VST3, LV2, Standalone and its C++ test programs; again with AddressSanitizer)"
+cmake -S . -B build/plugin -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=Release \
+  -DPython_EXECUTABLE="$(command -v python)" >/dev/null
+cmake --build build/plugin -j"$(nproc)" >/dev/null
+asan="-fsanitize=address -fno-omit-frame-pointer -g"
+cmake -S . -B build/plugin-asan -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CXX_FLAGS="$asan" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address \
+  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address -DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=address \
+  -DPython_EXECUTABLE="$(command -v python)" >/dev/null
+cmake --build build/plugin-asan -j"$(nproc)" --target plugin_realtime_test plugin_state_test >/dev/null
+
 echo "== pytest"
-TONEMATCH_TEST_BUILD=build/tests python -m pytest "$@"
+TONEMATCH_TEST_BUILD=build/tests TONEMATCH_PLUGIN_BUILD=build/plugin \
+  TONEMATCH_PLUGIN_ASAN_BUILD=build/plugin-asan python -m pytest "$@"

@@ -39,8 +39,8 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
   lastRigTitle_.setText("LAST RIG FOUND", juce::dontSendNotification);
   lastRigTitle_.setFont(juce::Font(11.0f, juce::Font::bold));
   lastRigTitle_.setColour(juce::Label::textColourId, theme::dimText);
-  lastRig_.setFont(juce::Font(14.0f));
-  lastRig_.setMinimumHorizontalScale(0.5f);
+  lastRig_.setFont(juce::Font(15.0f));
+  lastRig_.setMinimumHorizontalScale(1.0f);  // wrap long rig names instead of squeezing them
   lastRig_.setJustificationType(juce::Justification::topLeft);
   addAndMakeVisible(lastRigTitle_);
   addAndMakeVisible(lastRig_);
@@ -123,7 +123,8 @@ void ToneMatchEditor::paint(juce::Graphics& g) {
   g.drawText("ToneMatch AI", topBar_.withTrimmedLeft(16), juce::Justification::centredLeft);
   g.setColour(theme::dimText);
   g.setFont(juce::Font(13.0f));
-  g.drawText("v" TONEMATCH_VERSION "  \xC2\xB7  NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 cab \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb",
+  g.drawText(juce::String::fromUTF8("v" TONEMATCH_VERSION "  \xC2\xB7  NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 "
+                                    "cab \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb"),
              topBar_.withTrimmedRight(16), juce::Justification::centredRight);
   for (std::size_t i = 0; i < zones_.size(); ++i) theme::drawZone(g, zones_[i], kZoneTitles[i]);
 }

@@ -190,7 +190,7 @@ std::string ToneMatchProcessor::lastRigText() const {
   std::lock_guard<std::mutex> lock(metaMutex_);
   if (lastRig_.empty()) return {};
   if (!lastLoss_) return lastRig_;
-  return lastRig_ + juce::String::formatted("  (loss %.4g)", *lastLoss_).toStdString();
+  return lastRig_ + juce::String::formatted("\nloss %.4g", *lastLoss_).toStdString();
 }
 
 std::vector<std::string> ToneMatchProcessor::warnings() const {

