@@ -78,7 +78,9 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
 ToneMatchEditor::~ToneMatchEditor() { setLookAndFeel(nullptr); }
 
 void ToneMatchEditor::timerCallback() {
+  // onMatchTone is set by the bridge whenever it is ready; the button follows it.
   if (processor_.changeCount() != lastChangeCount_ ||
+      matchTone_.isEnabled() != static_cast<bool>(processor_.onMatchTone) ||
       (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_))
     refresh();
 }
