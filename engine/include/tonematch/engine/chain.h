@@ -67,7 +67,8 @@ class Chain {
   /// Allocates everything for blocks of up to maxBlock at the host rate and resets state.
   /// Must not run concurrently with process(). Re-prepares any loaded models and IRs.
   void prepare(double sampleRate, int maxBlock);
-  /// Clears all audio state (delay lines, reverb tails, model history); no allocation.
+  /// Clears all audio state (delay lines, reverb tails, model history, glides, fades); no
+  /// allocation. Not concurrently with process().
   void reset();
 
   /// Sets parameter targets; gains, EQ and mixes glide over ~20 ms. Real-time safe.
@@ -80,16 +81,19 @@ class Chain {
   static ChainParams clamp(const ChainParams& params) noexcept;
 
   /// Stages a model for the pedal/amp slot (nullptr empties the slot = bypass). The model is
-  /// prepared here for the chain's rate and block size. Call off the audio thread.
+  /// prepared here for the chain's rate and block size. Call off the audio thread. A swap
+  /// while audio plays crossfades over 20 ms; after reset() or prepare() it is instant.
   void setPedal(std::unique_ptr<Model> model);
   void setAmp(std::unique_ptr<Model> model);
   /// Same, with the name pedalName()/ampName() report (default: the file's metadata name,
   /// else the architecture).
   void setPedal(std::unique_ptr<Model> model, std::string name);
   void setAmp(std::unique_ptr<Model> model, std::string name);
-  /// Stages a cabinet IR (nullptr = no cabinet). Call off the audio thread.
+  /// Stages a cabinet IR (nullptr = no cabinet); an IR made for another rate is rebuilt from
+  /// its original samples. Call off the audio thread.
   void setImpulseResponse(std::unique_ptr<const ImpulseResponse> ir);
-  /// Frees objects the audio thread has swapped out. Call periodically off the audio thread.
+  /// Frees objects the audio thread has swapped out. Call periodically off the audio thread
+  /// (the hand-back queue holds 64; while it is full, staged objects wait).
   void collectGarbage();
 
   /// Processes n ≤ maxBlock samples of mono input into left/right outputs (in may alias outL).
@@ -97,7 +101,8 @@ class Chain {
   /// Non-finite input or state is detected and the chain is reset (the block is silenced).
   void process(const float* in, float* outL, float* outR, int n) noexcept;
 
-  /// Total latency of the chain in host samples (the resamplers' delay; 0 at 48 kHz).
+  /// Total latency of the chain in host samples (the resamplers' delay; 0 at 48 kHz); exact
+  /// for a click, constant whatever is loaded.
   int latencySamples() const;
   double sampleRate() const;
   int maxBlock() const;
