@@ -109,12 +109,19 @@ def band_brightness(band_power: np.ndarray) -> tuple[float, float]:
         10 * np.log10(band_power[fc >= 2500].sum() / total + 1e-12))
 
 
-def render_combo(pool: ModelPool, combo: Combo, di: np.ndarray) -> np.ndarray:
-    """DI → input gain → pedal → amp, with the engine."""
-    x = (di * np.float32(10 ** (combo.input_gain_db / 20))).astype(np.float32)
-    if combo.pedal is not None:
-        x = pool.get(combo.pedal.path).process(x)
-    return pool.get(combo.amp.path).process(x)
+def render_pedal(pool: ModelPool, pedal: ModelEntry | None, gain_db: float,
+                 di: np.ndarray) -> np.ndarray:
+    """DI → input gain → pedal (or no pedal), with the engine."""
+    x = (di * np.float32(10 ** (gain_db / 20))).astype(np.float32)
+    return x if pedal is None else pool.get(pedal.path).process(x)
+
+
+def render_combo(pool: ModelPool, combo: Combo, di: np.ndarray,
+                 pedal_out: np.ndarray | None = None) -> np.ndarray:
+    """DI → input gain → pedal → amp; pedal_out skips the first stages when already rendered."""
+    if pedal_out is None:
+        pedal_out = render_pedal(pool, combo.pedal, combo.input_gain_db, di)
+    return pool.get(combo.amp.path).process(pedal_out)
 
 
 def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry],

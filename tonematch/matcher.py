@@ -149,10 +149,17 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
     pedals = _pick_pedals(library.pedals, amps[0], excerpt, ref, library, budget, options,
                           progress, pool)
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
-    progress.stage("grid", len(combos), "rendering pedal × amp × gain")
+    fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
+    progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
+    # Each pedal runs once per gain; every amp then takes that output.
+    pedal_outs = dict(zip(
+        [(p.name if p else "", g) for p, g in fronts],
+        grid.run_parallel(lambda f: grid.render_pedal(pool, f[0], f[1], excerpt), fronts,
+                          options.jobs, lambda: progress.step()),
+        strict=True))
 
     def score_combo(combo: grid.Combo) -> tuple[np.ndarray, list[grid.Scored]]:
-        out = grid.render_combo(pool, combo, excerpt)
+        out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
         return out, grid.approx_scores(out, combo, library.irs, ref)
 
     results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
