@@ -17,6 +17,12 @@
 
 namespace tonematch::engine {
 
+namespace chain {
+constexpr double kSmoothSeconds = 0.02;     ///< glide of gains, mixes and the EQ
+constexpr double kDelayGlideSeconds = 0.1;  ///< glide of the delay time
+constexpr double kFadeSeconds = 0.02;       ///< crossfade of a model or IR swapped while playing
+}  // namespace chain
+
 struct Chain::Impl {
   ~Impl() {
     while (chain::Retirable* r = retired.pop()) delete r;

@@ -9,7 +9,6 @@ namespace tonematch::engine {
 
 namespace {
 constexpr double kMaxDelaySeconds = 0.5;  // delayTimeMs tops out at 500 ms
-constexpr double kFadeSeconds = 0.02;     // crossfade of a model or IR swapped while playing
 
 std::string modelName(const Model& model, std::string name) {
   if (!name.empty()) return name;
@@ -40,20 +39,21 @@ void Chain::prepare(double sampleRate, int maxBlock) {
   s.nam.prepare(sampleRate, maxBlock);
   s.mono.assign(static_cast<std::size_t>(maxBlock), 0.0f);
   s.cabinetBefore.assign(static_cast<std::size_t>(maxBlock), 0.0f);
-  s.modelFadeLength = static_cast<int>(std::lround(kFadeSeconds * kModelRate));
-  s.hostFadeLength = static_cast<int>(std::lround(kFadeSeconds * sampleRate));
+  s.modelFadeLength = static_cast<int>(std::lround(chain::kFadeSeconds * kModelRate));
+  s.hostFadeLength = static_cast<int>(std::lround(chain::kFadeSeconds * sampleRate));
   // Audio is stopped: fades end here, and what they were fading out is deleted.
   for (auto* slot : {&s.pedal, &s.amp}) slot->dropFading();
   s.cabinet.dropFading();
   s.eq.prepare(sampleRate, kPreEqQ);
   s.delay.prepare(sampleRate, kMaxDelaySeconds);
   s.reverb.prepare(sampleRate);
-  const int smooth = static_cast<int>(std::lround(0.02 * sampleRate));
+  const int smooth = static_cast<int>(std::lround(chain::kSmoothSeconds * sampleRate));
   for (auto* g : {&s.inputGain, &s.outputGain}) g->setRampLength(smooth);
   s.eq.gainDb().setRampLength(smooth);
   s.eq.freqHz().setRampLength(smooth);
   s.delay.mix().setRampLength(smooth);
-  s.delay.timeSamples().setRampLength(static_cast<int>(std::lround(0.1 * sampleRate)));
+  const int glide = static_cast<int>(std::lround(chain::kDelayGlideSeconds * sampleRate));
+  s.delay.timeSamples().setRampLength(glide);
   s.reverb.wet().setRampLength(smooth);
   s.reverb.roomSize().setRampLength(smooth);
 

@@ -37,15 +37,14 @@ void Reverb::prepare(double sampleRate) {
 }
 
 void Reverb::reset() noexcept {
+  auto clear = [](Line& line) {
+    std::fill(line.buf.begin(), line.buf.end(), 0.0f);
+    line.pos = 0;
+    line.store = 0.0f;
+  };
   for (auto& ch : channels_) {
-    for (auto* lines : {ch.combs, ch.allpasses}) {
-      const int count = lines == ch.combs ? 8 : 4;
-      for (int i = 0; i < count; ++i) {
-        std::fill(lines[i].buf.begin(), lines[i].buf.end(), 0.0f);
-        lines[i].pos = 0;
-        lines[i].store = 0.0f;
-      }
-    }
+    for (auto& c : ch.combs) clear(c);
+    for (auto& a : ch.allpasses) clear(a);
   }
 }
 
