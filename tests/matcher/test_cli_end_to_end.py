@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from tonematch.render import render_rig
 
 from tonematch.cli import main
+from tonematch.render import render_rig
 from tonematch.rig import read_rig
 
 
