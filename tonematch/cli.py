@@ -174,7 +174,7 @@ def _library(args: argparse.Namespace) -> int:
         if done == 0:
             bar.stage("index", total)
         else:
-            bar.step(name)
+            bar.update(done, name)
 
     library = load_library(models, irs, tick)
     if bar:

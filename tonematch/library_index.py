@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,50 +159,70 @@ def _stamp(path: Path) -> list[int]:
 Progress = Callable[[int, int, str], None]
 
 
+def _index_file(path: Path, manifest: dict[str, dict[str, Any]],
+                probe: np.ndarray) -> dict[str, Any]:
+    """The index record of one model: its kind and fingerprint, or why it is skipped."""
+    record: dict[str, Any] = {"stamp": _stamp(path)}
+    try:
+        model = NamModel(str(path))
+        rate = model.sample_rate
+        if rate and abs(rate - RATE) > 1:
+            record["skip"] = f"{path}: model is for {rate:g} Hz, the matcher needs 48 kHz"
+            return record
+        entry = manifest.get(path.name, {})
+        record["kind"] = entry.get("kind") or _guess_kind(path, _nam_metadata(path))
+        record["gain_class"] = entry.get("gain_class", "")
+        record["fingerprint"] = fingerprint_model(path, probe)
+    except ValueError as err:
+        message = str(err)
+        record["skip"] = message if message.startswith(str(path)) else f"{path}: {message}"
+    return record
+
+
 def index_models(
-    folder: Path, progress: Progress | None = None
+    folder: Path, progress: Progress | None = None, jobs: int = 0
 ) -> tuple[list[ModelEntry], list[str]]:
-    """Validates every .nam under folder and returns entries with fingerprints (cached)."""
+    """Validates every .nam under folder and returns entries with fingerprints (cached).
+
+    Files whose size and time match the cached index are not opened again; the others are
+    fingerprinted on `jobs` threads (default: all cores).
+    """
     files = sorted(folder.rglob("*.nam"))
     manifest = _manifest_kinds(folder)
     cache_file = _index_path(folder)
     cached = _read_index(cache_file)
     fresh: dict[str, Any] = {}
+    stale: list[Path] = []
+    for path in files:
+        hit = cached.get(str(path.resolve()))
+        if hit and hit.get("stamp") == _stamp(path):
+            fresh[str(path.resolve())] = hit
+        else:
+            stale.append(path)
+    done = len(files) - len(stale)
+    if progress:
+        progress(0, len(files), "")
+        if done:
+            progress(done, len(files), "cached")
+    if stale:
+        probe = probe_signal()
+        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+            futures = {pool.submit(_index_file, p, manifest, probe): p for p in stale}
+            for future in as_completed(futures):
+                fresh[str(futures[future].resolve())] = future.result()
+                done += 1
+                if progress:
+                    progress(done, len(files), futures[future].name)
     entries: list[ModelEntry] = []
     notes: list[str] = []
-    probe: np.ndarray | None = None
-    for i, path in enumerate(files):
-        if progress:
-            progress(i, len(files), path.name)
-        key = str(path.resolve())
-        stamp = _stamp(path)
-        hit = cached.get(key)
-        if hit and hit.get("stamp") == stamp:
-            record = hit
-        else:
-            record = {"stamp": stamp}
-            try:
-                model = NamModel(str(path))
-                rate = model.sample_rate
-                if rate and abs(rate - RATE) > 1:
-                    record["skip"] = f"{path}: model is for {rate:g} Hz, the matcher needs 48 kHz"
-                else:
-                    meta = _nam_metadata(path)
-                    entry = manifest.get(path.name, {})
-                    record["kind"] = entry.get("kind") or _guess_kind(path, meta)
-                    record["gain_class"] = entry.get("gain_class", "")
-                    probe = probe_signal() if probe is None else probe
-                    record["fingerprint"] = fingerprint_model(path, probe)
-            except ValueError as err:
-                record["skip"] = f"{path}: {err}".replace(f"{path}: {path}: ", f"{path}: ")
-        fresh[key] = record
+    for path in files:
+        record = fresh[str(path.resolve())]
         if "skip" in record:
             notes.append(f"skipped {record['skip']}")
             continue
-        entries.append(ModelEntry(path, path.stem, record["kind"] if record["kind"] == "pedal"
-                                  else "amp", record.get("gain_class", ""), record["fingerprint"]))
-    if progress:
-        progress(len(files), len(files), "")
+        kind = "pedal" if record["kind"] == "pedal" else "amp"
+        entries.append(ModelEntry(path, path.stem, kind, record.get("gain_class", ""),
+                                  record["fingerprint"]))
     if fresh != cached:
         try:
             write_json_atomic(cache_file, {"version": INDEX_VERSION, "folder": str(folder),

@@ -99,7 +99,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     def index_tick(done: int, total: int, name: str) -> None:
         if done == 0:
             progress.stage("index", total, "checking the library")
-        progress.step(name, n=0 if done == 0 else 1)
+        else:
+            progress.update(done, name)
 
     library = load_library(options.library_dirs, options.ir_dirs, index_tick)
     notes += library.warnings

@@ -30,6 +30,12 @@ class Progress:
             self.done = min(self.done + n, self.total) if self.total else self.done + n
             self._emit(message)
 
+    def update(self, done: int, message: str = "") -> None:
+        """Sets how many steps of the current stage are done."""
+        with self._lock:
+            self.done = done
+            self._emit(message)
+
     def finish(self) -> None:
         """The whole job succeeded."""
 
