@@ -18,6 +18,7 @@ juce::File bundledFolder(const char* sub) {
 ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
     : AudioProcessorEditor(owner),
       processor_(owner),
+      matchPanel_(owner),
       finalGain_(owner.parameters(), "finalEqGainDb", "Final Gain", 1),
       delayTime_(owner.parameters(), "delayTimeMs", "Delay Time", 0),
       delayMix_(owner.parameters(), "delayMix", "Delay Mix", 2),
@@ -29,21 +30,8 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
       presetBar_(owner) {
   setLookAndFeel(&lookAndFeel_);
 
-  matchTone_.setColour(juce::TextButton::buttonColourId, theme::accent);
-  matchTone_.setColour(juce::TextButton::textColourOffId, theme::background);
-  matchTone_.onClick = [this] {
-    if (processor_.onMatchTone) processor_.onMatchTone();
-  };
-  addAndMakeVisible(matchTone_);
-
-  lastRigTitle_.setText("LAST RIG FOUND", juce::dontSendNotification);
-  lastRigTitle_.setFont(juce::Font(11.0f, juce::Font::bold));
-  lastRigTitle_.setColour(juce::Label::textColourId, theme::dimText);
-  lastRig_.setFont(juce::Font(15.0f));
-  lastRig_.setMinimumHorizontalScale(1.0f);  // wrap long rig names instead of squeezing them
-  lastRig_.setJustificationType(juce::Justification::topLeft);
-  addAndMakeVisible(lastRigTitle_);
-  addAndMakeVisible(lastRig_);
+  matchPanel_.onMessage = [this](const juce::String& text, bool isError) { showMessage(text, isError); };
+  addAndMakeVisible(matchPanel_);
 
   for (auto* k : {&finalGain_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &inputGain_,
                   &preEqGain_, &preEqFreq_})
@@ -78,9 +66,9 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
 ToneMatchEditor::~ToneMatchEditor() { setLookAndFeel(nullptr); }
 
 void ToneMatchEditor::timerCallback() {
-  // onMatchTone is set by the bridge whenever it is ready; the button follows it.
+  // The match panel follows the bridge every tick (progress); the rest only on changes.
+  matchPanel_.refresh();
   if (processor_.changeCount() != lastChangeCount_ ||
-      matchTone_.isEnabled() != static_cast<bool>(processor_.onMatchTone) ||
       (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_))
     refresh();
 }
@@ -96,15 +84,7 @@ void ToneMatchEditor::refresh() {
   lastChangeCount_ = processor_.changeCount();
   for (auto kind : kSlotKinds) slots_[static_cast<std::size_t>(kind)]->setStatus(processor_.slotStatus(kind));
 
-  const bool canMatch = static_cast<bool>(processor_.onMatchTone);
-  matchTone_.setEnabled(canMatch);
-  matchTone_.setTooltip(canMatch ? "Capture your DI, pick a reference recording, and let the matcher find the rig"
-                                 : "Not available in this build yet: run `tonematch match` and LOAD PRESET its rig JSON");
-
-  const auto last = processor_.lastRigText();
-  lastRig_.setText(last.empty() ? juce::String("none yet") : juce::String::fromUTF8(last.c_str()),
-                   juce::dontSendNotification);
-  lastRig_.setColour(juce::Label::textColourId, last.empty() ? theme::dimText : theme::text);
+  matchPanel_.refresh();
 
   if (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_) messageUntilMs_ = 0;
   const auto line = processor_.statusLine();
@@ -151,14 +131,11 @@ void ToneMatchEditor::resized() {
 
   auto inner = [](juce::Rectangle<int> z) { return z.reduced(12, 8).withTrimmedTop(22); };
 
-  {  // zone 1: MATCH TONE!, LAST RIG FOUND, final gain
+  {  // zone 1: MATCH TONE! with progress and A/B/C, LAST RIG FOUND, final gain
     auto z = inner(zones_[0]);
-    finalGain_.setBounds(z.removeFromRight(juce::jmin(120, z.getWidth() / 3)));
+    finalGain_.setBounds(z.removeFromRight(juce::jmin(110, z.getWidth() / 3)));
     z.removeFromRight(8);
-    matchTone_.setBounds(z.removeFromTop(44));
-    z.removeFromTop(10);
-    lastRigTitle_.setBounds(z.removeFromTop(16));
-    lastRig_.setBounds(z);
+    matchPanel_.setBounds(z);
   }
   {  // zone 2: delay time/mix, reverb wet/size
     auto z = inner(zones_[1]);

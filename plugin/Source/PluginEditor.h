@@ -9,6 +9,7 @@
 
 #include "PluginProcessor.h"
 #include "ui/Knob.h"
+#include "ui/MatchPanel.h"
 #include "ui/PresetBar.h"
 #include "ui/SlotComponent.h"
 #include "ui/Theme.h"
@@ -35,8 +36,7 @@ class ToneMatchEditor : public juce::AudioProcessorEditor, private juce::Timer {
   juce::TooltipWindow tooltips_{this, 600};
 
   // zone 1: AI matching
-  juce::TextButton matchTone_{"MATCH TONE!"};
-  juce::Label lastRigTitle_, lastRig_;
+  MatchPanel matchPanel_;
   Knob finalGain_;
   // zone 2: post-FX
   Knob delayTime_, delayMix_, reverbWet_, reverbSize_;

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "PluginEditor.h"
+#include "bridge/MatchController.h"
+#include "state/PluginSettings.h"
 #include "state/SessionState.h"
 
 namespace tonematch::plugin {
@@ -17,6 +19,7 @@ ToneMatchProcessor::ToneMatchProcessor()
     paramPointers_[i] = apvts_.getRawParameterValue(kParams[i].id);
     jassert(paramPointers_[i] != nullptr);
   }
+  matcher_ = std::make_unique<MatchController>(*this);
 }
 
 ToneMatchProcessor::~ToneMatchProcessor() = default;
@@ -51,6 +54,7 @@ void ToneMatchProcessor::prepareToPlay(double sampleRate, int maximumExpectedSam
     return;
   }
   scratch_.assign(static_cast<std::size_t>(maxBlock), 0.0f);
+  capture_.prepare(sampleRate, PluginSettings().read().captureSeconds);
   preparedBlock_ = maxBlock;
   chain_.setParamsImmediate(toChainParams(readParams()));
   setLatencySamples(chain_.latencySamples());
@@ -94,6 +98,7 @@ void ToneMatchProcessor::processChunk(float* const* ch, int numIn, int numOut, i
     // Stereo input is one guitar on two channels: average (not sum) keeps its level.
     for (int i = 0; i < n; ++i) in[i] = 0.5f * (ch[0][i] + ch[1][i]);
   }
+  capture_.write(in, n);  // the DI as played, before the chain changes it in place
   if (numOut > 1) {
     chain_.process(in, ch[0], ch[1], n);
   } else {
@@ -198,6 +203,20 @@ std::vector<std::string> ToneMatchProcessor::warnings() const {
   return warnings_;
 }
 
+void ToneMatchProcessor::applyMatchedRigs(const RigSpec& best) {
+  matched_.set(best);
+  chooseMatchedRig(0);
+}
+
+bool ToneMatchProcessor::chooseMatchedRig(int index) {
+  const auto rigs = matched_.rigs();
+  if (index < 0 || index >= static_cast<int>(rigs.size())) return false;
+  applyRig(rigs[static_cast<std::size_t>(index)]);
+  matched_.setActive(index);
+  ++metaChanges_;
+  return true;
+}
+
 // --- session state -------------------------------------------------------------------------
 
 void ToneMatchProcessor::getStateInformation(juce::MemoryBlock& destData) {
@@ -210,6 +229,8 @@ void ToneMatchProcessor::getStateInformation(juce::MemoryBlock& destData) {
     state.lastRig = lastRig_;
     state.lastLoss = lastLoss_;
   }
+  state.matchedRigs = matched_.toJson();
+  state.activeMatchedRig = matched_.active();
   writeSessionState(state, statusLine(), isLoading(), destData);
 }
 
@@ -231,6 +252,7 @@ void ToneMatchProcessor::setStateInformation(const void* data, int sizeInBytes) 
     lastLoss_ = state->lastLoss;
     warnings_.clear();
   }
+  matched_.restore(state->matchedRigs, state->activeMatchedRig);
   ++metaChanges_;
 }
 

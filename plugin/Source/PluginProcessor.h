@@ -5,17 +5,22 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include <juce_audio_processors/juce_audio_processors.h>
 
 #include "Parameters.h"
+#include "capture/CaptureRing.h"
 #include "loading/RigLoader.h"
+#include "rig/MatchedRigs.h"
 #include "rig/RigJson.h"
 #include "tonematch/engine/chain.h"
 
 namespace tonematch::plugin {
+
+class MatchController;
 
 class ToneMatchProcessor : public juce::AudioProcessor {
  public:
@@ -73,6 +78,19 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   /// Set by the MATCH TONE! bridge; the editor enables its button only when this is set.
   std::function<void()> onMatchTone;
 
+  // --- MATCH TONE! (message thread) ----------------------------------------------------------
+  /// The last seconds of input (pre-chain, mono-summed, host rate), oldest first.
+  CapturedAudio captureSnapshot() const { return capture_.snapshot(); }
+  /// The bridge: capture check, reference chooser, child process, progress, cancel.
+  MatchController& matcher() { return *matcher_; }
+  /// Stores a match result as A (best) + B/C (alternatives) and applies A.
+  void applyMatchedRigs(const RigSpec& best);
+  /// Applies rig A (0), B (1) or C (2) of the last match, with its stored parameters.
+  bool chooseMatchedRig(int index);
+  /// The last match's rigs (A, B, C) and which one was applied last (-1: none).
+  std::vector<RigSpec> matchedRigs() const { return matched_.rigs(); }
+  int activeMatchedRig() const { return matched_.active(); }
+
   juce::AudioProcessorValueTreeState& parameters() { return apvts_; }
   /// Host-rate latency reported to the host (the chain's resamplers; 0 at 48 kHz).
   int chainLatency() const { return chain_.latencySamples(); }
@@ -97,6 +115,11 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   std::string lastRigName_;
   std::vector<std::string> warnings_;
   std::atomic<juce::uint32> metaChanges_{0};
+
+  CaptureRing capture_;   // written by the audio thread only (plain stores + one atomic)
+  MatchedRigs matched_;
+  // Last: destroyed first, so a running match is killed while everything it uses still exists.
+  std::unique_ptr<MatchController> matcher_;
 
   JUCE_DECLARE_NON_COPYABLE_WITH_LEAK_DETECTOR(ToneMatchProcessor)
 };

@@ -6,6 +6,7 @@ namespace {
 const char* const kRootTag = "ToneMatchAI";
 const char* const kRigTag = "Rig";
 const char* const kStatusTag = "Status";
+const char* const kMatchTag = "Match";
 const std::array<const char*, 3> kSlotAttributes{"pedal", "amp", "ir"};
 }  // namespace
 
@@ -20,6 +21,11 @@ void writeSessionState(const SessionState& state, const std::string& statusLine,
     rig->setAttribute(kSlotAttributes[i], juce::String::fromUTF8(state.slotPaths[i].c_str()));
   rig->setAttribute("lastRig", juce::String::fromUTF8(state.lastRig.c_str()));
   if (state.lastLoss) rig->setAttribute("loss", *state.lastLoss);
+  if (!state.matchedRigs.empty()) {
+    auto* match = root.createNewChildElement(kMatchTag);
+    match->setAttribute("active", state.activeMatchedRig);
+    match->addTextElement(juce::String::fromUTF8(state.matchedRigs.c_str()));
+  }
 
   auto* status = root.createNewChildElement(kStatusTag);
   status->setAttribute("line", juce::String::fromUTF8(statusLine.c_str()));
@@ -60,6 +66,10 @@ std::optional<SessionState> readSessionState(const void* data, int size,
       state.slotPaths[i] = rig->getStringAttribute(kSlotAttributes[i]).toStdString();
     state.lastRig = rig->getStringAttribute("lastRig").toStdString();
     if (rig->hasAttribute("loss")) state.lastLoss = rig->getDoubleAttribute("loss");
+  }
+  if (auto* match = root->getChildByName(kMatchTag)) {
+    state.matchedRigs = match->getAllSubText().toStdString();
+    state.activeMatchedRig = match->getIntAttribute("active", -1);
   }
   return state;
 }

@@ -15,6 +15,8 @@ struct SessionState {
   std::array<std::string, 3> slotPaths;      ///< pedal, amp, IR; empty = empty slot
   std::string lastRig;                       ///< LAST RIG FOUND text
   std::optional<double> lastLoss;
+  std::string matchedRigs;                   ///< the last match's A/B/C as rig JSON ("" = none)
+  int activeMatchedRig = -1;
 };
 
 /// Serialises; `statusLine` and `loading` are written for hosts and tests to read, and ignored

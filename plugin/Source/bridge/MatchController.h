@@ -1,0 +1,72 @@
+// MATCH TONE! on the message thread: checks the captured DI, asks for a reference recording,
+// writes the DI to a private temporary folder, runs a MatchJob and applies its rig (A/B/C) to
+// the processor. Owned by the processor; destroying it kills a running match.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <juce_events/juce_events.h>
+#include <juce_gui_basics/juce_gui_basics.h>
+
+#include "bridge/MatchJob.h"
+#include "capture/CaptureFile.h"
+
+namespace tonematch::plugin {
+
+class ToneMatchProcessor;
+
+/// What the AI matching zone shows.
+struct MatchStatus {
+  bool running = false;
+  double fraction = 0.0;       ///< 0…1 while running
+  std::string stage;           ///< stage label while running, or the last outcome
+  std::string message;         ///< last outcome or refusal, one line ("" = none)
+  bool messageIsError = false;
+  juce::uint32 messageSerial = 0;  ///< bumped with every new message
+};
+
+/// Settings that tests (and scripts) may force instead of reading the settings file.
+struct MatchOverrides {
+  std::optional<juce::StringArray> matcherArgs;  ///< replaces --budget and Settings' extra args
+  std::optional<int> timeoutMs;
+};
+
+class MatchController : private juce::AsyncUpdater {
+ public:
+  explicit MatchController(ToneMatchProcessor& processor);
+  ~MatchController() override;
+
+  /// MATCH TONE!: refuses too little signal; otherwise opens the reference chooser (async).
+  void matchToneClicked();
+  /// Starts matching the current capture against `reference`; false (and a message) if it
+  /// cannot start. This is what the chooser calls.
+  bool startMatch(const juce::File& reference);
+  /// Kills a running match; the rig is left as it is.
+  void cancel();
+  MatchStatus status() const;
+  void setOverrides(MatchOverrides overrides) { overrides_ = std::move(overrides); }
+
+  /// Seconds of playing (above -50 dBFS) a match needs.
+  static constexpr double kMinPlayingSeconds = 3.0;
+
+ private:
+  void handleAsyncUpdate() override;
+  std::optional<TrimmedCapture> usableCapture();
+  bool startMatch(const TrimmedCapture& capture, const juce::File& reference);
+  void setMessage(std::string text, bool isError);
+  void removeWorkFolder();
+
+  ToneMatchProcessor& processor_;
+  MatchOverrides overrides_;
+  std::unique_ptr<juce::FileChooser> chooser_;
+  juce::File workFolder_;  // this instance's temporary folder for di.wav and rig.json
+  std::unique_ptr<MatchJob> job_;
+  std::string lastStage_;
+  std::string message_;
+  bool messageIsError_ = false;
+  juce::uint32 messageSerial_ = 0;
+};
+
+}  // namespace tonematch::plugin

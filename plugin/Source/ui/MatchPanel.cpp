@@ -1,0 +1,130 @@
+#include "ui/MatchPanel.h"
+
+#include "PluginProcessor.h"
+#include "bridge/MatchController.h"
+#include "ui/SettingsPanel.h"
+#include "ui/Theme.h"
+
+namespace tonematch::plugin {
+
+MatchPanel::MatchPanel(ToneMatchProcessor& processor) : processor_(processor) {
+  matchTone_.setColour(juce::TextButton::buttonColourId, theme::accent);
+  matchTone_.setColour(juce::TextButton::textColourOffId, theme::background);
+  matchTone_.onClick = [this] {
+    if (processor_.onMatchTone) processor_.onMatchTone();
+    refresh();
+  };
+  settings_.setTooltip("Python interpreter, capture length, matcher budget and library, timeout");
+  settings_.onClick = [this] { openSettings(); };
+  cancel_.setTooltip("Stop the matcher; the current rig keeps playing");
+  cancel_.onClick = [this] { processor_.matcher().cancel(); };
+  progress_.setColour(juce::ProgressBar::foregroundColourId, theme::accent);
+  progress_.setColour(juce::ProgressBar::backgroundColourId, theme::track);
+  stage_.setFont(juce::Font(13.0f));
+  stage_.setColour(juce::Label::textColourId, theme::dimText);
+
+  const std::array<const char*, 3> names{"A", "B", "C"};
+  for (std::size_t i = 0; i < choices_.size(); ++i) {
+    auto& b = choices_[i];
+    b.setButtonText(names[i]);
+    b.setClickingTogglesState(false);
+    b.setColour(juce::TextButton::buttonOnColourId, theme::accent);
+    b.onClick = [this, i] {
+      processor_.chooseMatchedRig(static_cast<int>(i));
+      refresh();
+    };
+    addChildComponent(b);
+  }
+
+  lastRigTitle_.setText("LAST RIG FOUND", juce::dontSendNotification);
+  lastRigTitle_.setFont(juce::Font(11.0f, juce::Font::bold));
+  lastRigTitle_.setColour(juce::Label::textColourId, theme::dimText);
+  lastRig_.setFont(juce::Font(15.0f));
+  lastRig_.setMinimumHorizontalScale(1.0f);  // wrap long rig names instead of squeezing them
+  lastRig_.setJustificationType(juce::Justification::topLeft);
+
+  for (juce::Component* c : {static_cast<juce::Component*>(&matchTone_), static_cast<juce::Component*>(&settings_),
+                             static_cast<juce::Component*>(&stage_), static_cast<juce::Component*>(&lastRigTitle_),
+                             static_cast<juce::Component*>(&lastRig_)})
+    addAndMakeVisible(*c);
+  addChildComponent(progress_);
+  addChildComponent(cancel_);
+  refresh();
+}
+
+MatchPanel::~MatchPanel() = default;
+
+void MatchPanel::refresh() {
+  const auto status = processor_.matcher().status();
+  const bool canMatch = static_cast<bool>(processor_.onMatchTone) && !status.running;
+  matchTone_.setEnabled(canMatch);
+  matchTone_.setTooltip("Play some guitar first: the plugin keeps the last seconds of your DI. Then pick a "
+                        "reference recording, and the matcher finds the rig");
+  if (status.running != running_) {
+    running_ = status.running;
+    progress_.setVisible(running_);
+    cancel_.setVisible(running_);
+    resized();
+  }
+  progressValue_ = status.fraction;
+  stage_.setText(juce::String::fromUTF8(status.stage.c_str()), juce::dontSendNotification);
+  stage_.setColour(juce::Label::textColourId,
+                   !status.running && status.messageIsError ? theme::warning : theme::dimText);
+  if (status.messageSerial != lastMessageSerial_) {
+    lastMessageSerial_ = status.messageSerial;
+    if (onMessage && !status.message.empty())
+      onMessage(juce::String::fromUTF8(status.message.c_str()), status.messageIsError);
+  }
+
+  const auto rigs = processor_.matchedRigs();
+  const int active = processor_.activeMatchedRig();
+  for (std::size_t i = 0; i < choices_.size(); ++i) {
+    auto& b = choices_[i];
+    b.setVisible(i < rigs.size() && rigs.size() > 1);
+    b.setToggleState(static_cast<int>(i) == active, juce::dontSendNotification);
+    if (i < rigs.size()) {
+      const auto& r = rigs[i];
+      auto tip = juce::String(i == 0 ? "Best match: " : "Alternative: ") + juce::String::fromUTF8(r.describe().c_str());
+      if (r.loss) tip << juce::String::formatted(" (loss %.3g)", *r.loss);
+      tip << ". Applies this rig with the parameters the matcher chose (knob changes are replaced).";
+      b.setTooltip(tip);
+      b.setEnabled(!status.running);
+    }
+  }
+
+  const auto last = processor_.lastRigText();
+  lastRig_.setText(last.empty() ? juce::String("none yet") : juce::String::fromUTF8(last.c_str()),
+                   juce::dontSendNotification);
+  lastRig_.setColour(juce::Label::textColourId, last.empty() ? theme::dimText : theme::text);
+}
+
+void MatchPanel::resized() {
+  auto z = getLocalBounds();
+  auto top = z.removeFromTop(44);
+  settings_.setBounds(top.removeFromRight(juce::jmin(100, top.getWidth() / 3)));
+  top.removeFromRight(6);
+  matchTone_.setBounds(top);
+  z.removeFromTop(6);
+  auto row = z.removeFromTop(22);
+  if (running_) {
+    cancel_.setBounds(row.removeFromRight(70));
+    row.removeFromRight(6);
+    progress_.setBounds(row);
+    z.removeFromTop(2);
+    stage_.setBounds(z.removeFromTop(18));
+  } else {
+    auto abc = row.removeFromRight(3 * 30 + 2 * 4);
+    for (auto& b : choices_) {
+      b.setBounds(abc.removeFromLeft(30));
+      abc.removeFromLeft(4);
+    }
+    stage_.setBounds(row);
+  }
+  z.removeFromTop(6);
+  lastRigTitle_.setBounds(z.removeFromTop(16));
+  lastRig_.setBounds(z);
+}
+
+void MatchPanel::openSettings() { SettingsPanel::show(this); }
+
+}  // namespace tonematch::plugin
