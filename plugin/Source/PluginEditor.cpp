@@ -76,7 +76,8 @@ void ToneMatchEditor::timerCallback() {
 void ToneMatchEditor::showMessage(const juce::String& text, bool isError) {
   message_ = text;
   messageIsError_ = isError;
-  messageUntilMs_ = juce::Time::getMillisecondCounter() + 6000;
+  // Errors stay longer: they often name a file or a command to fix.
+  messageUntilMs_ = juce::Time::getMillisecondCounter() + (isError ? 15000u : 6000u);
   refresh();
 }
 

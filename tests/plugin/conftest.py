@@ -50,7 +50,8 @@ def asan_build() -> PluginBuild:
     build = PluginBuild(Path(env) if env else ROOT / "build" / "plugin-asan")
     if not env:
         flags = "-fsanitize=address -fno-omit-frame-pointer -g"
-        _cmake_build(build.folder, ["plugin_realtime_test", "plugin_state_test"],
+        _cmake_build(build.folder,
+                     ["plugin_realtime_test", "plugin_state_test", "plugin_match_test"],
                      ["-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_CXX_FLAGS={flags}",
                       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address",
                       "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address",
