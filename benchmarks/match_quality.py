@@ -41,6 +41,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,8 +118,9 @@ def loss_diagnosis(hidden_json: dict[str, Any], matched_json: dict[str, Any], di
 
 def sommelier_rank(amp: str, di: np.ndarray, ref_features: Any, budget: str) -> int | None:
     """Where the sommelier ranks the hidden amp (0 = first; the grid gets the first few)."""
-    from tonematch.analysis import frame_levels_db
+    from tonematch.analysis import analyse, frame_levels_db
     from tonematch.audio_io import spread_excerpt
+    from tonematch.grid_search import ir_band_gains
     from tonematch.library_index import load_library, probe_level_db
     from tonematch.matcher import BUDGETS
     from tonematch.sommelier import rank_models
@@ -127,7 +129,10 @@ def sommelier_rank(amp: str, di: np.ndarray, ref_features: Any, budget: str) -> 
     excerpt = spread_excerpt(np.asarray(di, dtype=np.float32), b.excerpt_s)
     offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     library = load_library([MODELS], [IRS])
-    names = [r.entry.name for r in rank_models(library.amps, ref_features, offset, b.gains_db)]
+    ir_gains = np.array([10 * np.log10(ir_band_gains(ir.path) + 1e-20) for ir in library.irs])
+    ranked = rank_models(library.amps, ref_features, offset, b.gains_db,
+                         analyse(excerpt).bands_db, ir_gains)
+    names = [r.entry.name for r in ranked]
     return names.index(amp) if amp in names else None
 
 
@@ -362,10 +367,24 @@ def case_table(rows: list[dict[str, Any]]) -> str:
 # -------------------------------------------------------------------------------------- main
 
 
-def machine() -> dict[str, Any]:
-    """Where the benchmark ran."""
+def machine(commit: str) -> dict[str, Any]:
+    """Where the benchmark ran, and which code."""
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count()}
+            "cpus": os.cpu_count(), "commit": commit}
+
+
+def code_version() -> str:
+    """The repository's commit, marked '+modified' when the package has local changes."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tonematch", "engine",
+                                "bindings"], cwd=root, check=True, capture_output=True,
+                               text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+modified" if dirty else "")
 
 
 def write_results(path: Path, args: argparse.Namespace, rows: list[dict[str, Any]],
@@ -373,7 +392,7 @@ def write_results(path: Path, args: argparse.Namespace, rows: list[dict[str, Any
     """Writes rows and summary (atomically); returns the summary."""
     summary = summarise(rows)
     data = {"benchmark": "match_quality", "date": dt.datetime.now(dt.timezone.utc).isoformat(
-        timespec="seconds"), "machine": machine(),
+        timespec="seconds"), "machine": machine(args.commit),
         "settings": {"cases": args.cases, "budget": args.budget, "seed": args.seed,
                      "jobs": args.jobs, "library": str(MODELS), "irs": str(IRS)},
         "seconds": round(time.time() - started, 1), "summary": summary, "rows": rows}
@@ -404,6 +423,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Runs every case, writes the JSON and prints the Markdown summary."""
     args = parse_args(argv)
+    args.commit = code_version()  # at the start: the checkout may move while cases run
     os.environ["TONEMATCH_CACHE"] = str(args.cache or Path(tempfile.gettempdir())
                                         / "tonematch-bench-cache")
     n_lib, n_out = split_cases(args.cases)

@@ -39,6 +39,7 @@ import numpy as np
 import soundfile as sf
 from _big_library import build as build_library
 from _cases import IRS, MODELS, RATE, REF_PEAK, Performance
+from match_quality import code_version
 from scipy.signal import fftconvolve
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "match_speed.json"
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     """Runs both parts, writes the JSON and prints the tables."""
     args = parse_args(argv)
     started = time.time()
+    load_at_start, commit = _load(), code_version()
     with tempfile.TemporaryDirectory(prefix="tonematch-speed-") as tmp:
         work = Path(tmp)
         clips = make_clips(work, args.di_seconds, args.ref_seconds)
@@ -177,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     data = {"benchmark": "match_speed",
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                        "cpus": os.cpu_count(), "load_avg_at_start": _load()},
+                        "cpus": os.cpu_count(), "commit": commit,
+                        "load_avg_at_start": load_at_start, "load_avg_at_end": _load()},
             "settings": {"budget": args.budget, "jobs": args.jobs, "seed": args.seed,
                          "di_seconds": args.di_seconds, "ref_seconds": args.ref_seconds,
                          "quick": args.quick, "models": args.models},
