@@ -32,5 +32,5 @@ cmake -S . -B build/plugin-asan -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=R
 cmake --build build/plugin-asan -j"$(nproc)" --target plugin_realtime_test plugin_state_test plugin_match_test >/dev/null
 
 echo "== pytest"
-TONEMATCH_TEST_BUILD=build/tests TONEMATCH_PLUGIN_BUILD=build/plugin \
-  TONEMATCH_PLUGIN_ASAN_BUILD=build/plugin-asan python -m pytest "$@"
+TONEMATCH_TEST_BUILD="$PWD/build/tests" TONEMATCH_PLUGIN_BUILD="$PWD/build/plugin" \
+  TONEMATCH_PLUGIN_ASAN_BUILD="$PWD/build/plugin-asan" python -m pytest "$@"

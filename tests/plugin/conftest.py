@@ -33,7 +33,7 @@ def _cmake_build(folder: Path, targets: list[str], extra: list[str]) -> None:
 @pytest.fixture(scope="session")
 def plugin_build() -> PluginBuild:
     env = os.environ.get("TONEMATCH_PLUGIN_BUILD")
-    build = PluginBuild(Path(env) if env else ROOT / "build" / "plugin")
+    build = PluginBuild(Path(env).resolve() if env else ROOT / "build" / "plugin")
     if not env:
         _cmake_build(build.folder, ["ToneMatchAI_VST3", "ToneMatchAI_LV2", "ToneMatchAI_Standalone",
                                     "plugin_realtime_test", "plugin_state_test",
@@ -47,7 +47,7 @@ def plugin_build() -> PluginBuild:
 @pytest.fixture(scope="session")
 def asan_build() -> PluginBuild:
     env = os.environ.get("TONEMATCH_PLUGIN_ASAN_BUILD")
-    build = PluginBuild(Path(env) if env else ROOT / "build" / "plugin-asan")
+    build = PluginBuild(Path(env).resolve() if env else ROOT / "build" / "plugin-asan")
     if not env:
         flags = "-fsanitize=address -fno-omit-frame-pointer -g"
         _cmake_build(build.folder,
