@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -14,6 +15,7 @@
 #include "tonematch/engine/loader.h"
 
 namespace py = pybind11;
+using tonematch::engine::Chain;
 using tonematch::engine::ChainParams;
 using tonematch::engine::ImpulseResponse;
 using tonematch::engine::LoadError;
@@ -60,7 +62,10 @@ class PyChain {
                  std::optional<float> preEqFreqHz, std::optional<float> reverbWet,
                  std::optional<float> reverbRoomSize, std::optional<float> delayTimeMs,
                  std::optional<float> delayMix, std::optional<float> finalEqGainDb,
-                 bool immediate) {
+                 const std::optional<std::vector<float>>& matchEqDb, bool immediate) {
+    if (matchEqDb && matchEqDb->size() != static_cast<std::size_t>(Chain::kMatchEqBands))
+      throw py::value_error("match_eq_db must have " + std::to_string(Chain::kMatchEqBands) +
+                            " values, got " + std::to_string(matchEqDb->size()));
     ChainParams p = chain_.params();  // keys not given keep their values
     p.inputGainDb = inputGainDb.value_or(p.inputGainDb);
     p.preEqGainDb = preEqGainDb.value_or(p.preEqGainDb);
@@ -70,6 +75,7 @@ class PyChain {
     p.delayTimeMs = delayTimeMs.value_or(p.delayTimeMs);
     p.delayMix = delayMix.value_or(p.delayMix);
     p.finalEqGainDb = finalEqGainDb.value_or(p.finalEqGainDb);
+    if (matchEqDb) std::copy(matchEqDb->begin(), matchEqDb->end(), p.matchEqDb.begin());
     if (immediate)
       chain_.setParamsImmediate(p);
     else
@@ -87,6 +93,7 @@ class PyChain {
     d["delay_time_ms"] = p.delayTimeMs;
     d["delay_mix"] = p.delayMix;
     d["final_eq_gain_db"] = p.finalEqGainDb;
+    d["match_eq_db"] = std::vector<float>(p.matchEqDb.begin(), p.matchEqDb.end());
     return d;
   }
 
@@ -163,7 +170,7 @@ class PyChain {
 void bindChain(py::module_& m) {
   py::class_<PyChain>(m, "Chain",
                       "The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → "
-                      "peak EQ → delay → reverb → output gain (mono in, stereo out).")
+                      "match EQ → peak EQ → delay → reverb → output gain (mono in, stereo out).")
       .def(py::init<double, int>(), py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096)
       .def("set_pedal", &PyChain::setPedal, py::arg("path"), py::arg("slim") = 1.0,
            "Load a .nam file into the pedal slot (None empties it); ValueError on a bad file.")
@@ -177,9 +184,10 @@ void bindChain(py::module_& m) {
            py::arg("pre_eq_freq_hz") = py::none(), py::arg("reverb_wet") = py::none(),
            py::arg("reverb_room_size") = py::none(), py::arg("delay_time_ms") = py::none(),
            py::arg("delay_mix") = py::none(), py::arg("final_eq_gain_db") = py::none(),
-           py::arg("immediate") = false,
+           py::arg("match_eq_db") = py::none(), py::arg("immediate") = false,
            "Set parameters (RigParams keys; others keep their values), clamped to their ranges; "
-           "they glide unless immediate.")
+           "they glide unless immediate. match_eq_db: the 24 match-EQ band gains in dB (not "
+           "smoothed; they apply from the next block).")
       .def_property_readonly("params", &PyChain::params, "The current parameter targets.")
       .def("process", &PyChain::process, py::arg("x"), py::arg("block") = 0,
            "Run mono float32 samples through the chain in blocks of `block` (0 = max_block); "
@@ -190,5 +198,16 @@ void bindChain(py::module_& m) {
       .def_property_readonly("max_block", [](const PyChain& c) { return c.chain().maxBlock(); })
       .def_property_readonly("pedal_name", [](const PyChain& c) { return c.chain().pedalName(); })
       .def_property_readonly("amp_name", [](const PyChain& c) { return c.chain().ampName(); })
-      .def_property_readonly("ir_name", [](const PyChain& c) { return c.chain().impulseResponseName(); });
+      .def_property_readonly("ir_name", [](const PyChain& c) { return c.chain().impulseResponseName(); })
+      .def_property_readonly_static(
+          "match_eq_centres_hz",
+          [](const py::object&) {
+            std::vector<double> out;
+            for (int k = 0; k < Chain::kMatchEqBands; ++k) out.push_back(Chain::matchEqCentreHz(k));
+            return out;
+          },
+          "The match EQ's 24 band centres (Hz).")
+      .def_property_readonly_static(
+          "match_eq_q", [](const py::object&) { return static_cast<double>(Chain::kMatchEqQ); },
+          "The Q of every match EQ band.");
 }

@@ -1,5 +1,6 @@
 """Type stubs for the C++ engine module."""
 
+from collections.abc import Sequence
 from os import PathLike
 
 import numpy as np
@@ -39,8 +40,11 @@ class NamModel:
     def max_block(self) -> int: ...
 
 class Chain:
-    """The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → peak EQ → delay →
-    reverb → output gain (mono in, stereo out)."""
+    """The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → match EQ → peak EQ →
+    delay → reverb → output gain (mono in, stereo out)."""
+
+    match_eq_centres_hz: list[float]
+    match_eq_q: float
 
     def __init__(self, sample_rate: float = 48000.0, max_block: int = 4096) -> None: ...
     def set_pedal(self, path: str | PathLike[str] | None, slim: float = 1.0) -> None: ...
@@ -59,10 +63,11 @@ class Chain:
         delay_time_ms: float | None = None,
         delay_mix: float | None = None,
         final_eq_gain_db: float | None = None,
+        match_eq_db: Sequence[float] | None = None,
         immediate: bool = False,
     ) -> None: ...
     @property
-    def params(self) -> dict[str, float]: ...
+    def params(self) -> dict[str, float | list[float]]: ...
     def process(self, x: npt.ArrayLike, block: int = 0) -> npt.NDArray[np.float32]: ...
     def reset(self) -> None: ...
     @property

@@ -1,9 +1,9 @@
 """Offline renders through the engine's signal chain: the same samples the plugin plays.
 
 ``render_rig`` runs a DI through a rig with ``tonematch._native.Chain`` (pedal → amp → cabinet
-IR → peak EQ → delay → reverb, mono in, stereo out). At host rates other than 48 kHz the chain
-resamples around the NAM stages and reports that latency; the render removes it, so the output
-lines up with the DI as a host with latency compensation would play it.
+IR → match EQ → peak EQ → delay → reverb, mono in, stereo out). At host rates other than 48 kHz
+the chain resamples around the NAM stages and reports that latency; the render removes it, so the
+output lines up with the DI as a host with latency compensation would play it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def build_chain(rig: Rig, sample_rate: float = 48000.0, max_block: int = 4096) -
     if rig.ir_path is not None:
         ir, ir_rate = load_ir(rig.ir_path)
         chain.set_ir(ir, float(ir_rate), Path(rig.ir_path).stem)
-    chain.set_params(**rig.params.clamped(str(rig.name or "rig")).to_dict(), immediate=True)
+    params = rig.params.clamped(str(rig.name or "rig"))
+    chain.set_params(**params.to_dict(), match_eq_db=params.match_eq_db, immediate=True)
     return chain
 
 

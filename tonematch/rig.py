@@ -1,7 +1,10 @@
-"""The rig: which pedal, amp and cabinet, and the eight chain parameters (DESIGN §3–§4).
+"""The rig: which pedal, amp and cabinet, the eight chain parameters (DESIGN §3–§4) and the
+match EQ.
 
 The JSON keys are fixed by the design; readers ignore keys they do not know. Values outside a
-parameter's range are clamped with a warning (never silently).
+parameter's range are clamped with a warning (never silently). The match EQ's 24 band gains are
+not one of the eight "params": they travel in a top-level "match_eq" object
+({"centres_hz": [...], "gains_db": [...]}), written only when a gain is not zero.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import math
 import os
 import tempfile
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +47,20 @@ PARAM_RANGES: tuple[ParamRange, ...] = (
 )
 RANGES = {r.key: r for r in PARAM_RANGES}
 
+MATCH_EQ_BANDS = 24
+MATCH_EQ_LIMIT_DB = 12.0
+MATCH_EQ_Q = 4.318  # 1/3-octave bandwidth; the engine's Chain::kMatchEqQ
+MATCH_EQ_CENTRES_HZ: tuple[float, ...] = tuple(10.0 ** (k / 10.0) for k in range(18, 42))
+
+
+def _flat_eq() -> list[float]:
+    return [0.0] * MATCH_EQ_BANDS
+
 
 @dataclass
 class RigParams:
-    """The eight chain parameters, in the units of DESIGN §3."""
+    """The eight chain parameters, in the units of DESIGN §3, and the match EQ's band gains
+    (dB on MATCH_EQ_CENTRES_HZ; all zero = flat)."""
 
     input_gain_db: float = 0.0
     pre_eq_gain_db: float = 0.0
@@ -57,24 +70,51 @@ class RigParams:
     delay_time_ms: float = 100.0
     delay_mix: float = 0.0
     final_eq_gain_db: float = 0.0
+    match_eq_db: list[float] = field(default_factory=_flat_eq)
 
     def clamped(self, source: str = "params") -> RigParams:
         """A copy with every value inside its range; warns for each value it moves."""
-        values = {}
-        for key, value in asdict(self).items():
-            r = RANGES[key]
+        values: dict[str, Any] = {}
+        for r in PARAM_RANGES:
+            value = getattr(self, r.key)
             v = min(max(float(value), r.low), r.high)
             if v != value:
                 warnings.warn(
-                    f"{source}: {key}={value:g} is outside {r.low:g}…{r.high:g}; using {v:g}",
+                    f"{source}: {r.key}={value:g} is outside {r.low:g}…{r.high:g}; using {v:g}",
                     stacklevel=2,
                 )
-            values[key] = v
+            values[r.key] = v
+        values["match_eq_db"] = clamp_match_eq(self.match_eq_db, source)
         return RigParams(**values)
 
     def to_dict(self) -> dict[str, float]:
-        """The JSON `params` object."""
-        return {k: float(v) for k, v in asdict(self).items()}
+        """The JSON `params` object: the eight fixed keys (the match EQ is not one of them)."""
+        return {r.key: float(getattr(self, r.key)) for r in PARAM_RANGES}
+
+    @property
+    def match_eq_flat(self) -> bool:
+        return all(g == 0.0 for g in self.match_eq_db)
+
+
+def clamp_match_eq(gains: Any, source: str = "match_eq") -> list[float]:
+    """24 match EQ gains within ±12 dB; warns for each gain it moves. ValueError on anything
+    that is not 24 finite numbers."""
+    values = list(gains)
+    if len(values) != MATCH_EQ_BANDS:
+        raise ValueError(f"{source}: match_eq needs {MATCH_EQ_BANDS} gains, got {len(values)}")
+    out = []
+    for k, g in enumerate(values):
+        if isinstance(g, bool) or not isinstance(g, (int, float)) or not math.isfinite(g):
+            raise ValueError(f"{source}: match_eq gain {k} must be a finite number, got {g!r}")
+        v = min(max(float(g), -MATCH_EQ_LIMIT_DB), MATCH_EQ_LIMIT_DB)
+        if v != g:
+            warnings.warn(
+                f"{source}: match_eq gain {k} ({MATCH_EQ_CENTRES_HZ[k]:.0f} Hz)={g:g} is outside "
+                f"{-MATCH_EQ_LIMIT_DB:g}…{MATCH_EQ_LIMIT_DB:g}; using {v:g}",
+                stacklevel=3,
+            )
+        out.append(v)
+    return out
 
 
 @dataclass
@@ -120,6 +160,11 @@ class Rig:
             "ir_path": _abs(self.ir_path),
         }
         out["params"] = self.params.to_dict()
+        if not self.params.match_eq_flat:
+            out["match_eq"] = {
+                "centres_hz": [round(f, 3) for f in MATCH_EQ_CENTRES_HZ],
+                "gains_db": [float(g) for g in self.params.match_eq_db],
+            }
         out["loss"] = None if self.loss is None else float(self.loss)
         out.update({k: v for k, v in self.extra.items() if k not in out})
         return out
@@ -137,18 +182,19 @@ class Rig:
             raise RigError(f"{source}: 'params' must be an object")
         values: dict[str, float] = {}
         for f in fields(RigParams):
-            if f.name not in params_in:
+            if f.name not in params_in or f.name not in RANGES:
                 continue
             v = params_in[f.name]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise RigError(f"{source}: params.{f.name} must be a finite number, got {v!r}")
             values[f.name] = float(v)
-        params = RigParams(**values).clamped(source)
+        params = RigParams(**values, match_eq_db=_read_match_eq(data.get("match_eq"), source))
+        params = params.clamped(source)
         loss = data.get("loss")
         if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))):
             raise RigError(f"{source}: 'loss' must be a number or null")
         name = data.get("name")
-        known = {"rig", "params", "loss", "name"}
+        known = {"rig", "params", "loss", "name", "match_eq"}
         return cls(
             fx_path=_path(rig, "fx_nam_path", source, base_dir),
             amp_path=_path(rig, "amp_nam_path", source, base_dir),
@@ -200,6 +246,21 @@ def write_rig(path: str | Path, rig: Rig) -> None:
     data = rig.to_dict()
     data.setdefault("schema_version", SCHEMA_VERSION)
     write_json_atomic(path, data)
+
+
+def _read_match_eq(value: Any, source: str) -> list[float]:
+    """The gains of a "match_eq" object; absent or null = flat. Not clamped here."""
+    if value is None:
+        return _flat_eq()
+    if not isinstance(value, dict):
+        raise RigError(f"{source}: 'match_eq' must be an object")
+    gains = value.get("gains_db")
+    if not isinstance(gains, list) or len(gains) != MATCH_EQ_BANDS:
+        raise RigError(f"{source}: match_eq.gains_db must be a list of {MATCH_EQ_BANDS} numbers")
+    for k, g in enumerate(gains):
+        if isinstance(g, bool) or not isinstance(g, (int, float)) or not math.isfinite(g):
+            raise RigError(f"{source}: match_eq.gains_db[{k}] must be a finite number, got {g!r}")
+    return [float(g) for g in gains]
 
 
 def _stem(path: Path | None) -> str:

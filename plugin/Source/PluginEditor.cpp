@@ -33,6 +33,17 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
   matchPanel_.onMessage = [this](const juce::String& text, bool isError) { showMessage(text, isError); };
   addAndMakeVisible(matchPanel_);
 
+  matchEq_.setFont(juce::Font(12.0f));
+  matchEq_.setColour(juce::Label::textColourId, theme::dimText);
+  matchEq_.setTooltip("The 24-band 1/3-octave EQ after the cabinet that the matcher fits to the "
+                      "reference's long-term spectrum");
+  addAndMakeVisible(matchEq_);
+  matchEqBypass_.setTooltip("Bypass the match EQ (the rig keeps its gains)");
+  matchEqBypass_.onClick = [this] {
+    processor_.setMatchEqBypassed(matchEqBypass_.getToggleState());
+  };
+  addAndMakeVisible(matchEqBypass_);
+
   for (auto* k : {&finalGain_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &inputGain_,
                   &preEqGain_, &preEqFreq_})
     addAndMakeVisible(*k);
@@ -86,6 +97,9 @@ void ToneMatchEditor::refresh() {
   for (auto kind : kSlotKinds) slots_[static_cast<std::size_t>(kind)]->setStatus(processor_.slotStatus(kind));
 
   matchPanel_.refresh();
+  matchEq_.setText(juce::String::fromUTF8(processor_.matchEqText().c_str()),
+                   juce::dontSendNotification);
+  matchEqBypass_.setToggleState(processor_.matchEqBypassed(), juce::dontSendNotification);
 
   if (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_) messageUntilMs_ = 0;
   const auto line = processor_.statusLine();
@@ -107,7 +121,7 @@ void ToneMatchEditor::paint(juce::Graphics& g) {
   g.setColour(theme::dimText);
   g.setFont(juce::Font(13.0f));
   g.drawText(juce::String::fromUTF8("v" TONEMATCH_VERSION "  \xC2\xB7  NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 "
-                                    "cab \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb"),
+                                    "cab \xE2\x86\x92 match EQ \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb"),
              topBar_.withTrimmedRight(16), juce::Justification::centredRight);
   for (std::size_t i = 0; i < zones_.size(); ++i) theme::drawZone(g, zones_[i], kZoneTitles[i]);
 }
@@ -132,10 +146,14 @@ void ToneMatchEditor::resized() {
 
   auto inner = [](juce::Rectangle<int> z) { return z.reduced(12, 8).withTrimmedTop(22); };
 
-  {  // zone 1: MATCH TONE! with progress and A/B/C, LAST RIG FOUND, final gain
+  {  // zone 1: MATCH TONE! with progress and A/B/C, LAST RIG FOUND, match EQ, final gain
     auto z = inner(zones_[0]);
     finalGain_.setBounds(z.removeFromRight(juce::jmin(110, z.getWidth() / 3)));
     z.removeFromRight(8);
+    auto eqRow = z.removeFromBottom(22);
+    matchEqBypass_.setBounds(eqRow.removeFromRight(80));
+    matchEq_.setBounds(eqRow);
+    z.removeFromBottom(4);
     matchPanel_.setBounds(z);
   }
   {  // zone 2: delay time/mix, reverb wet/size

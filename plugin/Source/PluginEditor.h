@@ -37,6 +37,8 @@ class ToneMatchEditor : public juce::AudioProcessorEditor, private juce::Timer {
 
   // zone 1: AI matching
   MatchPanel matchPanel_;
+  juce::Label matchEq_;               // "MATCH EQ: 24 bands, ±x.x dB" / "MATCH EQ: flat"
+  juce::ToggleButton matchEqBypass_{"Bypass"};
   Knob finalGain_;
   // zone 2: post-FX
   Knob delayTime_, delayMix_, reverbWet_, reverbSize_;

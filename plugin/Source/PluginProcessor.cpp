@@ -1,6 +1,8 @@
 #include "PluginProcessor.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "PluginEditor.h"
 #include "bridge/MatchController.h"
@@ -42,6 +44,49 @@ ParamValues ToneMatchProcessor::readParams() const noexcept {
   return v;
 }
 
+engine::ChainParams ToneMatchProcessor::chainParams() const noexcept {
+  engine::ChainParams p = toChainParams(readParams());
+  if (!matchEqBypass_.load(std::memory_order_relaxed))
+    for (std::size_t k = 0; k < matchEqDb_.size(); ++k)
+      p.matchEqDb[k] = matchEqDb_[k].load(std::memory_order_relaxed);
+  return p;  // the chain clamps the gains
+}
+
+MatchEqGains ToneMatchProcessor::matchEq() const noexcept {
+  MatchEqGains g{};
+  for (std::size_t k = 0; k < g.size(); ++k) g[k] = matchEqDb_[k].load(std::memory_order_relaxed);
+  return g;
+}
+
+void ToneMatchProcessor::setMatchEq(const MatchEqGains& gains) noexcept {
+  for (std::size_t k = 0; k < gains.size(); ++k) {
+    const float g = gains[k];
+    const float limit = engine::Chain::kMatchEqMaxDb;
+    matchEqDb_[k].store(std::isfinite(g) ? std::min(std::max(g, -limit), limit) : 0.0f,
+                        std::memory_order_relaxed);
+  }
+  ++metaChanges_;
+}
+
+void ToneMatchProcessor::setMatchEqBypassed(bool bypassed) {
+  matchEqBypass_.store(bypassed, std::memory_order_relaxed);
+  ++metaChanges_;
+}
+
+std::string ToneMatchProcessor::matchEqText() const {
+  const auto gains = matchEq();
+  float largest = 0.0f;
+  for (float g : gains) largest = std::max(largest, std::abs(g));
+  std::string text = "MATCH EQ: flat";
+  if (!isFlat(gains)) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "MATCH EQ: %d bands, \xC2\xB1%.1f dB",
+                  static_cast<int>(gains.size()), static_cast<double>(largest));
+    text = buf;
+  }
+  return matchEqBypassed() ? text + " (bypassed)" : text;
+}
+
 void ToneMatchProcessor::prepareToPlay(double sampleRate, int maximumExpectedSamplesPerBlock) {
   // Hosts call this off the audio thread with processing stopped: the place to allocate.
   const int maxBlock = std::max(1, maximumExpectedSamplesPerBlock);
@@ -56,7 +101,7 @@ void ToneMatchProcessor::prepareToPlay(double sampleRate, int maximumExpectedSam
   scratch_.assign(static_cast<std::size_t>(maxBlock), 0.0f);
   capture_.prepare(sampleRate, PluginSettings().read().captureSeconds);
   preparedBlock_ = maxBlock;
-  chain_.setParamsImmediate(toChainParams(readParams()));
+  chain_.setParamsImmediate(chainParams());
   setLatencySamples(chain_.latencySamples());
   prepared_.store(true);
 }
@@ -65,7 +110,7 @@ void ToneMatchProcessor::reset() {
   chain_.reset();
   // Start a new pass at the current settings instead of gliding from the previous ones, so an
   // offline render matches `tonematch render` from the first sample.
-  chain_.setParamsImmediate(toChainParams(readParams()));
+  chain_.setParamsImmediate(chainParams());
 }
 
 void ToneMatchProcessor::processBlock(juce::AudioBuffer<float>& buffer, juce::MidiBuffer&) {
@@ -77,7 +122,7 @@ void ToneMatchProcessor::processBlock(juce::AudioBuffer<float>& buffer, juce::Mi
     buffer.clear();
     return;
   }
-  chain_.setParams(toChainParams(readParams()));
+  chain_.setParams(chainParams());
 
   float* const* channels = buffer.getArrayOfWritePointers();
   for (int start = 0; start < n; start += preparedBlock_) {
@@ -121,6 +166,7 @@ void ToneMatchProcessor::applyRig(const RigSpec& rig) {
     p->setValueNotifyingHost(p->convertTo0to1(rig.params[i]));
     p->endChangeGesture();
   }
+  setMatchEq(rig.matchEqDb);
   loader_.request(SlotKind::Pedal, rig.pedal.path, OnFailure::Clear);
   loader_.request(SlotKind::Amp, rig.amp.path, OnFailure::Clear);
   loader_.request(SlotKind::Ir, rig.ir.path, OnFailure::Clear);
@@ -146,6 +192,7 @@ RigSpec ToneMatchProcessor::currentRig() const {
   for (std::size_t i = 0; i < kParams.size(); ++i)
     rig.params[i] = apvts_.getParameter(kParams[i].id)->convertFrom0to1(
         apvts_.getParameter(kParams[i].id)->getValue());
+  rig.matchEqDb = matchEq();
   auto slot = [this](SlotKind k) {
     const auto s = loader_.status(k);
     RigSlot out;
@@ -229,6 +276,8 @@ void ToneMatchProcessor::getStateInformation(juce::MemoryBlock& destData) {
     state.lastRig = lastRig_;
     state.lastLoss = lastLoss_;
   }
+  state.matchEqDb = matchEq();
+  state.matchEqBypassed = matchEqBypassed();
   state.matchedRigs = matched_.toJson();
   state.activeMatchedRig = matched_.active();
   writeSessionState(state, statusLine(), isLoading(), destData);
@@ -244,6 +293,8 @@ void ToneMatchProcessor::setStateInformation(const void* data, int sizeInBytes) 
     return;
   }
   apvts_.replaceState(state->parameters);
+  setMatchEq(state->matchEqDb);
+  matchEqBypass_.store(state->matchEqBypassed, std::memory_order_relaxed);
   for (auto kind : kSlotKinds)
     loader_.request(kind, state->slotPaths[static_cast<std::size_t>(kind)], OnFailure::Clear);
   {

@@ -75,6 +75,15 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   /// Warnings from the last applyRig/state restore (clamped values, unreadable state).
   std::vector<std::string> warnings() const;
 
+  // --- match EQ (message thread sets; the audio thread reads lock-free) ----------------------
+  /// The match EQ's gains as set by the last rig (kept while bypassed).
+  MatchEqGains matchEq() const noexcept;
+  bool matchEqBypassed() const noexcept { return matchEqBypass_.load(std::memory_order_relaxed); }
+  /// Bypass = the chain plays a flat match EQ; the gains stay for the next rig save.
+  void setMatchEqBypassed(bool bypassed);
+  /// "MATCH EQ: 24 bands, ±x.x dB", "MATCH EQ: flat", with " (bypassed)" when bypassed.
+  std::string matchEqText() const;
+
   /// Set by the MATCH TONE! bridge; the editor enables its button only when this is set.
   std::function<void()> onMatchTone;
 
@@ -97,11 +106,16 @@ class ToneMatchProcessor : public juce::AudioProcessor {
 
  private:
   ParamValues readParams() const noexcept;
+  /// The APVTS parameters and the match EQ (flat when bypassed), for the chain.
+  engine::ChainParams chainParams() const noexcept;
+  void setMatchEq(const MatchEqGains& gains) noexcept;
   void processChunk(float* const* channels, int numIn, int numOut, int n) noexcept;
   void setMeta(const RigSpec* rig, std::vector<std::string> warnings);
 
   juce::AudioProcessorValueTreeState apvts_;
   std::array<std::atomic<float>*, kParams.size()> paramPointers_{};
+  std::array<std::atomic<float>, engine::Chain::kMatchEqBands> matchEqDb_{};
+  std::atomic<bool> matchEqBypass_{false};
 
   engine::Chain chain_;   // declared before loader_: the loader thread stops first
   RigLoader loader_;

@@ -58,10 +58,11 @@ def wait_loaded(plugin: pedalboard.ExternalPlugin, timeout_s: float = 30.0) -> s
 
 
 def set_rig(plugin: pedalboard.ExternalPlugin, params: dict[str, float] | None = None,
-            pedal: Path | None = None, amp: Path | None = None, ir: Path | None = None) -> str:
+            pedal: Path | None = None, amp: Path | None = None, ir: Path | None = None,
+            match_eq: list[float] | None = None) -> str:
     """Loads a rig through the host state (as a DAW restoring a session) and waits for it."""
     xml = juce_state.set_rig(plugin_xml(plugin), params, str(pedal or ""), str(amp or ""),
-                             str(ir or ""))
+                             str(ir or ""), match_eq)
     plugin.raw_state = juce_state.with_plugin_xml(plugin.raw_state, xml)
     return wait_loaded(plugin)
 

@@ -74,8 +74,9 @@ def with_plugin_xml(host_state: bytes, xml: str) -> bytes:
 
 
 def set_rig(xml: str, params: dict[str, float] | None = None, pedal: str = "", amp: str = "",
-            ir: str = "") -> str:
-    """The plugin XML with new parameter values (by APVTS id) and rig paths."""
+            ir: str = "", match_eq: list[float] | None = None) -> str:
+    """The plugin XML with new parameter values (by APVTS id), rig paths and match EQ gains
+    (None = flat)."""
     root = ET.fromstring(xml)
     for param in root.iter("PARAM"):
         if params and param.get("id") in params:
@@ -86,6 +87,10 @@ def set_rig(xml: str, params: dict[str, float] | None = None, pedal: str = "", a
     rig.set("pedal", pedal)
     rig.set("amp", amp)
     rig.set("ir", ir)
+    if match_eq is not None and any(g != 0.0 for g in match_eq):
+        rig.set("matchEq", " ".join(repr(float(g)) for g in match_eq))
+    elif "matchEq" in rig.attrib:
+        del rig.attrib["matchEq"]
     return ET.tostring(root, encoding="unicode")
 
 
@@ -99,6 +104,13 @@ def status(xml: str) -> tuple[str, bool]:
 
 def param_values(xml: str) -> dict[str, float]:
     return {p.get("id"): float(p.get("value")) for p in ET.fromstring(xml).iter("PARAM")}
+
+
+def match_eq(xml: str) -> list[float]:
+    """The match EQ gains in the state (flat when absent)."""
+    rig = ET.fromstring(xml).find("Rig")
+    text = rig.get("matchEq", "") if rig is not None else ""
+    return [float(g) for g in text.split()] if text else [0.0] * 24
 
 
 def rig_paths(xml: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ the host's normalised 0…1 form) and the WAV round trip. Measured: ≤ 2e-7 (se
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -36,6 +37,15 @@ RIGS = {
                 "reverbRoomSize": 0.2, "delayTimeMs": 75.0, "delayMix": 0.05,
                 "finalEqGainDb": 2.0},
     ),
+    "match_eq": dict(  # the 24-band match EQ after the cabinet, gains 6·sin(k) dB
+        pedal=None,
+        amp=ASSETS / "nam_models" / "amp_british_crunch_g5.nam",
+        ir=ASSETS / "impulse_responses" / "cab_4x12_closed_cap.wav",
+        params={"inputGain": 0.0, "preEqGainDb": 2.0, "preEqFreqHz": 900.0, "reverbWet": 0.1,
+                "reverbRoomSize": 0.5, "delayTimeMs": 120.0, "delayMix": 0.1,
+                "finalEqGainDb": 0.0},
+        match_eq=[6.0 * math.sin(k) for k in range(24)],
+    ),
 }
 
 
@@ -47,6 +57,7 @@ def _rig_json(rig: dict) -> dict:
                 "amp_nam_path": str(rig["amp"]), "ir_path": str(rig["ir"])},
         "params": {hosting.JSON_KEYS[k]: v for k, v in rig["params"].items()},
         "loss": None,
+        **({"match_eq": {"gains_db": rig["match_eq"]}} if rig.get("match_eq") else {}),
     }
 
 
@@ -65,7 +76,11 @@ def test_plugin_output_equals_tonematch_render(plugin_build, di, tmp_path, name,
     assert rate == 48000 and rendered.shape == (len(clip), 2)
 
     plugin = hosting.load(plugin_build.vst3)
-    assert hosting.set_rig(plugin, rig["params"], rig["pedal"], rig["amp"], rig["ir"]) == "Ready"
+    assert hosting.set_rig(plugin, rig["params"], rig["pedal"], rig["amp"], rig["ir"],
+                           rig.get("match_eq")) == "Ready"
+    if rig.get("match_eq"):  # the gains went in exactly and were saved back with the session
+        assert hosting.juce_state.match_eq(hosting.plugin_xml(plugin)) == pytest.approx(
+            rig["match_eq"], abs=1e-6)
     played = hosting.process(plugin, np.stack([clip, clip]), 48000, block=block)
 
     diff = np.abs(played - rendered.T)

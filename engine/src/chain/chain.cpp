@@ -47,6 +47,7 @@ void Chain::Impl::clearState() noexcept {
     if (auto* s = slot->active(); s && s->model) s->model->reset();
   if (auto* c = cabinet.active(); c && c->convolver) c->convolver->reset();
   nam.reset();
+  matchEq.reset();
   eq.reset();
   delay.reset();
   reverb.reset();
@@ -66,6 +67,7 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
   nam.process(x, n, {model(pedal.active()), model(pedal.fading()), &pedalFade},
               {model(amp.active()), model(amp.fading()), &ampFade});
   runCabinet(x, n);
+  matchEq.process(x, n);
   eq.process(x, n);
   delay.process(x, n, Chain::kDelayFeedback);
   reverb.process(x, left, right, n);

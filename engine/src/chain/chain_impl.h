@@ -1,12 +1,14 @@
 // Chain::Impl: the state shared by chain.cpp (audio thread) and chain_loading.cpp (loaders).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <vector>
 
 #include "delay.h"
 #include "fade.h"
+#include "match_eq.h"
 #include "nam_section.h"
 #include "peak_filter.h"
 #include "reverb.h"
@@ -44,11 +46,13 @@ struct Chain::Impl {
   std::atomic<float> inputGainDb{0.0f}, preEqGainDb{0.0f}, preEqFreqHz{800.0f},
       reverbWet{0.0f}, reverbRoomSize{0.5f}, delayTimeMs{100.0f}, delayMix{0.0f},
       finalEqGainDb{0.0f};
+  std::array<std::atomic<float>, Chain::kMatchEqBands> matchEqDb{};
   std::atomic<bool> snapRequested{true};
 
   // Audio state.
   chain::Smoother<float> inputGain, outputGain;  // linear
   chain::NamSection nam;
+  chain::MatchEq matchEq;
   chain::PeakFilter eq;
   chain::Delay delay;
   chain::Reverb reverb;

@@ -27,6 +27,8 @@ ChainParams Chain::clamp(const ChainParams& p) noexcept {
   c.delayTimeMs = clampParam(p.delayTimeMs, 50.0f, 500.0f, d.delayTimeMs);
   c.delayMix = clampParam(p.delayMix, 0.0f, 0.5f, d.delayMix);
   c.finalEqGainDb = clampParam(p.finalEqGainDb, -3.0f, 3.0f, d.finalEqGainDb);
+  for (std::size_t k = 0; k < c.matchEqDb.size(); ++k)
+    c.matchEqDb[k] = clampParam(p.matchEqDb[k], -kMatchEqMaxDb, kMatchEqMaxDb, 0.0f);
   return c;
 }
 
@@ -40,6 +42,8 @@ void Chain::Impl::storeParams(const ChainParams& raw) noexcept {
   delayTimeMs.store(p.delayTimeMs, std::memory_order_relaxed);
   delayMix.store(p.delayMix, std::memory_order_relaxed);
   finalEqGainDb.store(p.finalEqGainDb, std::memory_order_relaxed);
+  for (std::size_t k = 0; k < matchEqDb.size(); ++k)
+    matchEqDb[k].store(p.matchEqDb[k], std::memory_order_relaxed);
 }
 
 ChainParams Chain::Impl::loadParams() const noexcept {
@@ -52,12 +56,15 @@ ChainParams Chain::Impl::loadParams() const noexcept {
   p.delayTimeMs = delayTimeMs.load(std::memory_order_relaxed);
   p.delayMix = delayMix.load(std::memory_order_relaxed);
   p.finalEqGainDb = finalEqGainDb.load(std::memory_order_relaxed);
+  for (std::size_t k = 0; k < matchEqDb.size(); ++k)
+    p.matchEqDb[k] = matchEqDb[k].load(std::memory_order_relaxed);
   return p;
 }
 
 void Chain::Impl::applyParams(bool snap) noexcept {
   const ChainParams p = loadParams();
   const double delaySamples = static_cast<double>(p.delayTimeMs) * rate / 1000.0;
+  matchEq.setGains(p.matchEqDb);  // not smoothed: new coefficients from this block on
   if (snap) {
     inputGain.snap(dbToGain(p.inputGainDb));
     outputGain.snap(dbToGain(p.finalEqGainDb));

@@ -1,5 +1,6 @@
 #include "rig/RigJson.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -73,6 +74,29 @@ RigSpec parseObject(const json& doc, const std::string& source, const std::strin
       spec.params[i] = static_cast<float>(clamped);
     }
   }
+  if (auto it = doc.find("match_eq"); it != doc.end() && !it->is_null()) {
+    if (!it->is_object()) throw RigError(source + ": 'match_eq' must be an object");
+    auto gains = it->find("gains_db");
+    if (gains == it->end() || !gains->is_array() || gains->size() != spec.matchEqDb.size())
+      throw RigError(source + ": match_eq.gains_db must be a list of " +
+                     std::to_string(spec.matchEqDb.size()) + " numbers");
+    const double limit = engine::Chain::kMatchEqMaxDb;
+    for (std::size_t k = 0; k < spec.matchEqDb.size(); ++k) {
+      const auto& v = (*gains)[k];
+      if (!v.is_number() || !std::isfinite(v.get<double>()))
+        throw RigError(source + ": match_eq.gains_db[" + std::to_string(k) +
+                       "] must be a finite number");
+      const double raw = v.get<double>();
+      const double clamped = std::min(std::max(raw, -limit), limit);
+      if (clamped != raw)
+        spec.warnings.push_back(source + ": match_eq gain " + std::to_string(k) + " (" +
+                                formatNumber(std::round(engine::Chain::matchEqCentreHz(static_cast<int>(k)))) +
+                                " Hz)=" + formatNumber(raw) + " is outside " +
+                                formatNumber(-limit) + "…" + formatNumber(limit) + "; using " +
+                                formatNumber(clamped));
+      spec.matchEqDb[k] = static_cast<float>(clamped);
+    }
+  }
   if (auto it = doc.find("loss"); it != doc.end() && !it->is_null()) {
     if (!it->is_number()) throw RigError(source + ": 'loss' must be a number or null");
     spec.loss = it->get<double>();
@@ -106,6 +130,14 @@ json toJson(const RigSpec& rig) {
   for (std::size_t i = 0; i < kParams.size(); ++i)
     params[kParams[i].jsonKey] = static_cast<double>(rig.params[i]);
   out["params"] = params;
+  if (!isFlat(rig.matchEqDb)) {
+    json centres = json::array(), gains = json::array();
+    for (std::size_t k = 0; k < rig.matchEqDb.size(); ++k) {
+      centres.push_back(std::round(engine::Chain::matchEqCentreHz(static_cast<int>(k)) * 1000.0) / 1000.0);
+      gains.push_back(static_cast<double>(rig.matchEqDb[k]));
+    }
+    out["match_eq"] = {{"centres_hz", centres}, {"gains_db", gains}};
+  }
   out["loss"] = rig.loss ? json(*rig.loss) : json(nullptr);
   if (!rig.alternatives.empty()) {
     json alts = json::array();
@@ -116,6 +148,12 @@ json toJson(const RigSpec& rig) {
 }
 
 }  // namespace
+
+bool isFlat(const MatchEqGains& gains) {
+  for (float g : gains)
+    if (g != 0.0f) return false;
+  return true;
+}
 
 std::string RigSpec::describe() const {
   auto part = [](const RigSlot& s, const char* none) { return s.empty() ? std::string(none) : s.name; };

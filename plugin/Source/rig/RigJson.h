@@ -4,9 +4,12 @@
 // Rules (the same as tonematch/rig.py): fixed keys, unknown keys ignored; a missing param keeps
 // its default; a param that is not a finite number is an error; a param outside its range is
 // clamped and a warning is recorded; paths may be null/empty (= empty slot), "~/..." or relative
-// to the file's folder.
+// to the file's folder. The match EQ's 24 band gains are a top-level "match_eq" object
+// ({"centres_hz": [...], "gains_db": [...]}): absent = flat, written only when not flat; the
+// gains must be 24 finite numbers, and are clamped to ±12 dB with a warning.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,10 +31,17 @@ struct RigSlot {
   bool empty() const { return path.empty(); }
 };
 
+/// The match EQ's band gains (dB) on engine::Chain::matchEqCentreHz(k); all zero = flat.
+using MatchEqGains = std::array<float, engine::Chain::kMatchEqBands>;
+
+/// True when every gain is zero.
+bool isFlat(const MatchEqGains& gains);
+
 struct RigSpec {
   std::string name;  ///< preset name; empty for matcher output
   RigSlot pedal, amp, ir;
   ParamValues params = defaultParamValues();
+  MatchEqGains matchEqDb{};
   std::optional<double> loss;
   std::vector<RigSpec> alternatives;  ///< the matcher's next-best rigs, if it sent any
   std::vector<std::string> warnings;  ///< e.g. clamped parameters, for the UI and logs

@@ -8,6 +8,8 @@
 
 #include <juce_audio_processors/juce_audio_processors.h>
 
+#include "rig/RigJson.h"
+
 namespace tonematch::plugin {
 
 struct SessionState {
@@ -15,6 +17,8 @@ struct SessionState {
   std::array<std::string, 3> slotPaths;      ///< pedal, amp, IR; empty = empty slot
   std::string lastRig;                       ///< LAST RIG FOUND text
   std::optional<double> lastLoss;
+  MatchEqGains matchEqDb{};                  ///< the match EQ's gains (absent = flat)
+  bool matchEqBypassed = false;
   std::string matchedRigs;                   ///< the last match's A/B/C as rig JSON ("" = none)
   int activeMatchedRig = -1;
 };

@@ -62,4 +62,10 @@ inline tonematch::engine::ChainParams busyParams() {
   return p;
 }
 
+/// Match EQ gains that change with i (every fourth i: flat), to exercise coefficient updates.
+inline void varyMatchEq(tonematch::engine::ChainParams& p, int i) {
+  for (std::size_t k = 0; k < p.matchEqDb.size(); ++k)
+    p.matchEqDb[k] = i % 4 == 3 ? 0.0f : 6.0f * std::sin(static_cast<float>(k) + 0.7f * static_cast<float>(i));
+}
+
 }  // namespace chain_test

@@ -1,5 +1,7 @@
 // Rig JSON parsing, session state round trips, corrupt state blobs, presets on disk, and
 // rigs whose files are missing — all through the real processor.
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
@@ -216,6 +218,79 @@ void presetsOnDisk() {
   TM_CHECK(result.failed() && result.getErrorMessage().contains("broken.json"));
 }
 
+void matchEq() {
+  // JSON: strict 24 finite numbers, clamped with a warning, written only when not flat.
+  std::string gains;
+  for (int k = 0; k < 24; ++k) gains += (k ? ", " : "") + std::to_string(k == 3 ? 20.0 : 0.5 * k);
+  const auto rig = parseRig(R"({"rig": {}, "match_eq": {"gains_db": [)" + gains + "]}}", "eq.json");
+  TM_CHECK(rig.matchEqDb[3] == 12.0f && rig.matchEqDb[5] == 2.5f);
+  TM_CHECK(rig.warnings.size() == 1 && rig.warnings[0].find("match_eq gain 3") != std::string::npos);
+  TM_CHECK(isFlat(parseRig(R"({"rig": {}})", "flat.json").matchEqDb));
+  auto throws = [](const std::string& text) {
+    try {
+      parseRig(text, "bad.json");
+    } catch (const RigError& e) {
+      return std::string(e.what()).find("match_eq") != std::string::npos;
+    }
+    return false;
+  };
+  TM_CHECK(throws(R"({"rig": {}, "match_eq": [1, 2]})"));
+  TM_CHECK(throws(R"({"rig": {}, "match_eq": {"gains_db": [1, 2]}})"));
+  TM_CHECK(throws(R"({"rig": {}, "match_eq": {"gains_db": [)" + gains + R"(, 1]}})"));
+  std::string strings;
+  for (int k = 0; k < 24; ++k) strings += k ? ", \"1\"" : "\"1\"";
+  TM_CHECK(throws(R"({"rig": {}, "match_eq": {"gains_db": [)" + strings + "]}}"));
+  RigSpec shaped = sampleRig();
+  for (int k = 0; k < 24; ++k) shaped.matchEqDb[static_cast<std::size_t>(k)] = 6.0f * std::sin(static_cast<float>(k));
+  const auto json = nlohmann::json::parse(serialiseRig(shaped));
+  TM_CHECK(json["params"].size() == 8 && json["match_eq"]["gains_db"].size() == 24);
+  TM_CHECK(parseRig(serialiseRig(shaped), "round trip").matchEqDb == shaped.matchEqDb);
+  TM_CHECK(nlohmann::json::parse(serialiseRig(sampleRig())).count("match_eq") == 0);
+
+  // The processor: applyRig sets it, currentRig (presets) returns it, the session keeps it and
+  // the bypass; bypassed plays exactly what a flat rig plays.
+  auto di = tmtest::loadDi();
+  di.resize(24000);
+  auto play = [&di](ToneMatchProcessor& p) {
+    p.reset();  // from a clean state at the current settings
+    return tmtest::render(p, di, 256);
+  };
+  auto maxDiff = [](const std::vector<float>& x, const std::vector<float>& y) {
+    float d = x.size() == y.size() ? 0.0f : 1e9f;
+    for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i) d = std::max(d, std::abs(x[i] - y[i]));
+    return d;
+  };
+  juce::MemoryBlock blob;
+  std::vector<float> shapedOut;
+  {
+    ToneMatchProcessor a;
+    tmtest::prepare(a, 48000.0, 256);
+    a.applyRig(shaped);
+    TM_CHECK(a.waitUntilLoaded(20000));
+    TM_CHECK(a.currentRig().matchEqDb == shaped.matchEqDb);
+    TM_CHECK(a.matchEqText().rfind("MATCH EQ: 24 bands, \xC2\xB1", 0) == 0);
+    shapedOut = play(a);
+    a.setMatchEqBypassed(true);
+    a.getStateInformation(blob);
+  }
+  ToneMatchProcessor b;
+  b.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
+  TM_CHECK(b.waitUntilLoaded(20000));
+  tmtest::prepare(b, 48000.0, 256);
+  TM_CHECK(b.matchEq() == shaped.matchEqDb && b.matchEqBypassed());
+  TM_CHECK(b.matchEqText().find("(bypassed)") != std::string::npos);
+  const auto bypassed = play(b);
+  b.setMatchEqBypassed(false);
+  TM_CHECK(maxDiff(play(b), shapedOut) < 1e-5f);
+  ToneMatchProcessor c;
+  tmtest::prepare(c, 48000.0, 256);
+  c.applyRig(sampleRig());
+  TM_CHECK(c.waitUntilLoaded(20000));
+  TM_CHECK(c.matchEqText() == "MATCH EQ: flat");
+  TM_CHECK(maxDiff(play(c), bypassed) < 1e-5f);
+  TM_CHECK(maxDiff(bypassed, shapedOut) > 1e-3f);
+}
+
 }  // namespace
 
 int main() {
@@ -226,6 +301,7 @@ int main() {
   juce::ScopedJuceInitialiser_GUI juce;
   tmtest::run("rigJsonParsing", rigJsonParsing);
   tmtest::run("sessionRoundTrip", sessionRoundTrip);
+  tmtest::run("matchEq", matchEq);
   tmtest::run("corruptStateChangesNothing", corruptStateChangesNothing);
   tmtest::run("missingFilesLoadWhatTheyCan", missingFilesLoadWhatTheyCan);
   tmtest::run("presetsOnDisk", presetsOnDisk);

@@ -1,13 +1,16 @@
 // The whole ToneMatch signal chain, shared by the plugin and tonematch._native so that
 // `tonematch render` and the plugin produce the same samples.
 //
-//   input gain → NAM pedal → NAM amp → cabinet IR → peak EQ → delay → reverb → output gain
+//   input gain → NAM pedal → NAM amp → cabinet IR → match EQ → peak EQ → delay → reverb
+//   → output gain
 //
 // The NAM stages run at the model's rate (48 kHz); at other host rates they are wrapped in a
 // resampler (see latencySamples()). Everything after the amp runs at the host rate.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -17,7 +20,8 @@
 
 namespace tonematch::engine {
 
-/// The eight user parameters (DESIGN §3); values are clamped to these ranges by the chain.
+/// The eight user parameters (DESIGN §3) and the match EQ; values are clamped to these ranges
+/// by the chain.
 struct ChainParams {
   float inputGainDb = 0.0f;       ///< −24…+24 dB
   float preEqGainDb = 0.0f;       ///< −12…+12 dB, peak filter after the cabinet
@@ -27,6 +31,9 @@ struct ChainParams {
   float delayTimeMs = 100.0f;     ///< 50…500 ms
   float delayMix = 0.0f;          ///< 0…0.5, feedback = kDelayFeedback
   float finalEqGainDb = 0.0f;     ///< −3…+3 dB, output gain
+  /// Match EQ band gains, −12…+12 dB, on Chain::matchEqCentreHz(k); all 0 = bypass. Set by
+  /// the matcher, not smoothed: a change takes effect at the start of the next block.
+  std::array<float, 24> matchEqDb{};
 };
 
 /// A cabinet impulse response, resampled to the host rate and cut into FFT partitions.
@@ -58,6 +65,18 @@ class Chain {
   static constexpr float kPreEqQ = 0.707f;       ///< fixed peak-filter Q
   static constexpr float kDelayFeedback = 0.35f; ///< fixed delay feedback
   static constexpr double kModelRate = 48000.0;  ///< rate the NAM stages run at
+  /// Match EQ: 24 peaking biquads on the base-10 1/3-octave centres 10^(k/10) Hz, k = 18…41
+  /// (63.1 Hz … 12.59 kHz), Q = 4.318 (1/3-octave bandwidth), gains within ±kMatchEqMaxDb.
+  static constexpr int kMatchEqBands = 24;
+  static constexpr int kMatchEqFirstIndex = 18;
+  static constexpr float kMatchEqQ = 4.318f;
+  static constexpr float kMatchEqMaxDb = 12.0f;
+  /// Bands centred above this fraction of the host rate are bypassed.
+  static constexpr double kMatchEqMaxCentreRatio = 0.45;
+  /// Centre of band k (0…23) in Hz.
+  static double matchEqCentreHz(int band) noexcept {
+    return std::pow(10.0, (kMatchEqFirstIndex + band) / 10.0);
+  }
 
   Chain();
   ~Chain();
