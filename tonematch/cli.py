@@ -83,7 +83,8 @@ def _match(args: argparse.Namespace) -> int:
     from tonematch.rig import write_rig
 
     models, irs = _library_dirs(args)
-    options = MatchOptions(models, irs, args.budget, args.seed, args.jobs or os.cpu_count() or 1)
+    options = MatchOptions(models, irs, args.budget, args.seed, args.jobs or os.cpu_count() or 1,
+                           match_eq=not args.no_match_eq)
     progress = make_progress(args.progress)
     args.progress_reporter = progress
     rig, notes = match(args.di, args.ref, options, progress)
@@ -149,7 +150,8 @@ def _tune(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.rig}: rig file(s) not found: {', '.join(map(str, missing))}")
     progress = make_progress(args.progress)
     args.progress_reporter = progress
-    tuned, notes = retune(rig, args.di, args.ref, args.budget, args.seed, progress)
+    tuned, notes = retune(rig, args.di, args.ref, args.budget, args.seed, progress,
+                          match_eq=not args.no_match_eq)
     for note in notes:
         _note(note)
     write_rig(args.out, tuned)
@@ -200,7 +202,7 @@ def _demo(args: argparse.Namespace) -> int:
     ns = argparse.Namespace(di=di, ref=ref, out=out / "rig.json", library=None, irs=None,
                             render=out / "matched.wav", report=out / "report.png",
                             budget=args.budget, seed=args.seed, progress=args.progress,
-                            jobs=args.jobs)
+                            jobs=args.jobs, no_match_eq=args.no_match_eq)
     code = _match(ns)
     print(f"demo results are in {out.resolve()}/")
     return code
@@ -224,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "deterministic for a seed)")
         p.add_argument("--progress", choices=("bar", "jsonl", "none"), default="bar",
                        help="progress on stderr as a bar, as JSON lines on stdout, or none")
+        p.add_argument("--no-match-eq", action="store_true",
+                       help="leave the 24-band match EQ flat (only the eight classic settings)")
         if not tune:
             p.add_argument("--jobs", type=int, default=0,
                            help="threads for rendering (default: all cores)")

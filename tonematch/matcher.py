@@ -14,6 +14,7 @@ from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
+from tonematch.match_eq import fit_after_post_fx
 from tonematch.post_fx import optimise
 from tonematch.progress import Progress
 from tonematch.render import render_rig
@@ -37,10 +38,11 @@ class Budget:
 
 BUDGETS = {
     "fast": Budget(4.0, 4, 2, (-6.0, 0.0, 6.0), 6, 1, 0, 8.0),
-    "normal": Budget(8.0, 10, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0),
+    "normal": Budget(8.0, 12, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0),
     "thorough": Budget(12.0, 12, 5, (-12.0, -6.0, 0.0, 6.0, 12.0), 24, 3, 120, 30.0),
 }
 REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
+PEDAL_AUDITIONS = 16  # pedals rendered in front of the best amp before the grid
 
 
 @dataclass
@@ -52,6 +54,7 @@ class MatchOptions:
     budget: str = "normal"
     seed: int = 0
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    match_eq: bool = True  # fit the 24-band match EQ after the post-FX
 
 
 @dataclass
@@ -143,11 +146,16 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
                          for ir in library.irs])
-    ranked = rank_models(library.amps, ref, di_offset, budget.gains_db,
-                         analyse(excerpt).bands_db, ir_gains)
+    di_bands = analyse(excerpt).bands_db
+    ranked = rank_models(library.amps, ref, di_offset, budget.gains_db, di_bands, ir_gains)
     amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()
-    pedals = _pick_pedals(library.pedals, amps[0], excerpt, ref, library, budget, options,
+    candidates = library.pedals
+    if len(candidates) > PEDAL_AUDITIONS:
+        # Large libraries: the fingerprints choose which pedals are worth a render.
+        pre = rank_models(candidates, ref, di_offset, budget.gains_db, di_bands, ir_gains)
+        candidates = [r.entry for r in pre[:PEDAL_AUDITIONS]]
+    pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
                           progress, pool)
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
@@ -232,6 +240,11 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
             assert best is not None
             params = RigParams(input_gain_db=best[1])
             params = optimise(best[2], ref, params, budget.refine_evals, options.seed + i).params
+            cab = best[2]
+        elif options.match_eq:
+            cab = grid.cab_render(grid.render_combo(pool, s.combo, excerpt), s.ir)
+        if options.match_eq:
+            params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref))
         return _rig(s, params)
 
     return grid.run_parallel(tune, list(enumerate(top)), options.jobs, lambda: progress.step())
@@ -257,7 +270,7 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, budget: Budget,
 
 
 def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
-           progress: Progress | None = None) -> tuple[Rig, list[str]]:
+           progress: Progress | None = None, match_eq: bool = True) -> tuple[Rig, list[str]]:
     """The fixed-rig final tune: keeps pedal, amp and IR; optimises the parameters only."""
     progress = progress or Progress()
     budget = BUDGETS[budget_name]
@@ -272,8 +285,11 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
         pre = replace(rig, params=RigParams(input_gain_db=g))
         cab = render_rig(pre, excerpt).mean(axis=0)
         result = optimise(cab, ref, pre.params, budget.refine_evals, seed)
+        params = result.params
+        if match_eq:
+            params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref))
         if best is None or result.loss.total < best.loss.total:
-            best = Candidate(replace(rig, params=result.params), result.loss)
+            best = Candidate(replace(rig, params=params), result.loss)
         progress.step(f"input gain {g:+.0f} dB")
     assert best is not None
     final = _verify([best.rig, rig], di, ref, budget, progress)[0]

@@ -49,6 +49,8 @@ def test_match_writes_a_complete_rig(matched, small_library) -> None:
     assert len(data["alternatives"]) == 2
     assert all(a["loss"] >= data["loss"] for a in data["alternatives"])
     assert data["timings_s"]["total"] > 0 and data["schema_version"] == 1
+    assert len(data["match_eq"]["gains_db"]) == 24  # fitted after the post-FX
+    assert max(abs(g) for g in data["match_eq"]["gains_db"]) > 0.1
 
 
 def test_progress_is_json_lines_ending_in_done(matched) -> None:
