@@ -75,24 +75,25 @@ void Chain::prepare(double sampleRate, int maxBlock) {
 void Chain::setPedal(std::unique_ptr<Model> model) { setPedal(std::move(model), {}); }
 void Chain::setAmp(std::unique_ptr<Model> model) { setAmp(std::move(model), {}); }
 
-void Chain::setPedal(std::unique_ptr<Model> model, std::string name) {
+// Prepares a model for the chain (off the audio thread) and stages it in one NAM slot.
+// A template only because Chain::Impl is private; it is always that type.
+template <typename ChainImpl>
+static void stageModel(ChainImpl& s, chain::Slot<chain::ModelStage>& slot,
+                       std::unique_ptr<Model> model, std::string name) {
   auto stage = std::make_unique<chain::ModelStage>();
   if (model) stage->name = modelName(*model, std::move(name));
-  Impl& s = *impl_;
   std::lock_guard<std::mutex> lock(s.loaderMutex);
-  if (model && s.prepared) model->prepare(kModelRate, s.nam.modelBlock());
+  if (model && s.prepared) model->prepare(Chain::kModelRate, s.nam.modelBlock());
   stage->model = std::move(model);
-  s.pedal.stage(stage.release());
+  slot.stage(stage.release());
+}
+
+void Chain::setPedal(std::unique_ptr<Model> model, std::string name) {
+  stageModel(*impl_, impl_->pedal, std::move(model), std::move(name));
 }
 
 void Chain::setAmp(std::unique_ptr<Model> model, std::string name) {
-  auto stage = std::make_unique<chain::ModelStage>();
-  if (model) stage->name = modelName(*model, std::move(name));
-  Impl& s = *impl_;
-  std::lock_guard<std::mutex> lock(s.loaderMutex);
-  if (model && s.prepared) model->prepare(kModelRate, s.nam.modelBlock());
-  stage->model = std::move(model);
-  s.amp.stage(stage.release());
+  stageModel(*impl_, impl_->amp, std::move(model), std::move(name));
 }
 
 void Chain::setImpulseResponse(std::unique_ptr<const ImpulseResponse> ir) {
