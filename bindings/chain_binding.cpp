@@ -165,9 +165,35 @@ class PyChain {
   std::mutex mutex_;  // one Python thread at a time per chain; never on a real-time path
 };
 
+// The IR exactly as Chain::set_ir would convolve it at hostRate (resampled by the engine), so
+// the matcher scores cabinets with the chain's own preparation rather than a Python copy of it.
+py::array_t<float> prepareIr(const FloatArray& samples, double sampleRate, double hostRate,
+                             const std::string& name) {
+  if (samples.ndim() != 1)
+    throw py::value_error("prepare_ir() takes a 1-D array of samples, got " +
+                          std::to_string(samples.ndim()) + "-D");
+  std::unique_ptr<const ImpulseResponse> ir;
+  try {
+    py::gil_scoped_release release;
+    // The block size only shapes the partitioning, not the taps.
+    ir = ImpulseResponse::make(samples.data(), static_cast<std::size_t>(samples.shape(0)),
+                               sampleRate, hostRate, 128, name);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
+  const std::vector<float>& taps = ir->taps();
+  py::array_t<float> out(static_cast<py::ssize_t>(taps.size()));
+  std::copy(taps.begin(), taps.end(), out.mutable_data());
+  return out;
+}
+
 }  // namespace
 
 void bindChain(py::module_& m) {
+  m.def("prepare_ir", &prepareIr, py::arg("samples"), py::arg("sample_rate"),
+        py::arg("host_rate") = Chain::kModelRate, py::arg("name") = "",
+        "A mono IR (float32 at sample_rate) as the chain convolves it at host_rate: the same "
+        "resampled taps Chain.set_ir uses; ValueError on an empty, too long or non-finite IR.");
   py::class_<PyChain>(m, "Chain",
                       "The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → "
                       "match EQ → peak EQ → delay → reverb → output gain (mono in, stereo out).")

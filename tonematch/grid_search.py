@@ -19,9 +19,10 @@ from scipy.signal import fftconvolve, sosfilt
 
 from tonematch._native import NamModel
 from tonematch.analysis import Features, analyse, band_matrix, third_octave_centres
+from tonematch.audio_io import RATE
 from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
 from tonematch.loss import LossParts, spectral_loss, tone_loss
-from tonematch.render import load_ir
+from tonematch.render import chain_ir
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,19 @@ def run_parallel(fn: Callable, items: Iterable, jobs: int,
 @lru_cache(maxsize=256)
 def ir_band_gains(path: Path) -> np.ndarray:
     """Power gain of an IR in each 1/3-octave band (mean |H|² over the band's bins)."""
-    ir, _ = load_ir(path)
+    ir = ir_samples(path)
     n = 1 << int(np.ceil(np.log2(max(len(ir), 4096) * 2)))
-    h = np.fft.rfft(ir.astype(np.float64), n)
-    m = band_matrix(n)
+    h = np.fft.rfft(ir, n)
+    m = band_matrix(n, RATE)
     return (m @ (h.real**2 + h.imag**2)) / np.maximum(m.sum(axis=1), 1.0)
 
 
 @lru_cache(maxsize=256)
 def ir_samples(path: Path) -> np.ndarray:
-    """The IR as float64 (for offline convolution)."""
-    return load_ir(path)[0].astype(np.float64)
+    """The IR as float64 taps at the grid's rate, exactly as the chain convolves it."""
+    # The grid renders at 48 kHz, so an IR recorded at another rate must be resampled the way
+    # the chain does it; scoring its raw samples would warp the cabinet's frequency response.
+    return chain_ir(path, RATE).astype(np.float64)
 
 
 def band_brightness(band_power: np.ndarray) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from tonematch._native import Chain
+from tonematch._native import Chain, prepare_ir
 from tonematch.rig import Rig
 
 
@@ -32,6 +32,13 @@ def load_ir(path: str | Path) -> tuple[np.ndarray, int]:
     if not np.all(np.isfinite(mono)):
         raise ValueError(f"{path}: the IR has non-finite samples")
     return mono, int(rate)
+
+
+def chain_ir(path: str | Path, host_rate: float = 48000.0) -> np.ndarray:
+    """The IR file as the chain convolves it at host_rate: float32 taps resampled by the engine."""
+    ir, ir_rate = load_ir(path)
+    # Named by its path, the engine's errors ("<path>: longer than 10 s") point at the file.
+    return prepare_ir(ir, float(ir_rate), float(host_rate), str(path))
 
 
 def build_chain(rig: Rig, sample_rate: float = 48000.0, max_block: int = 4096) -> Chain:

@@ -48,5 +48,6 @@ ImpulseResponse::~ImpulseResponse() = default;
 const std::string& ImpulseResponse::name() const { return impl_->name; }
 std::size_t ImpulseResponse::length() const { return impl_->taps.size(); }
 double ImpulseResponse::sampleRate() const { return impl_->hostRate; }
+const std::vector<float>& ImpulseResponse::taps() const { return impl_->taps; }
 
 }  // namespace tonematch::engine

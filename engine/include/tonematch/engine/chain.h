@@ -49,6 +49,9 @@ class ImpulseResponse {
   const std::string& name() const;
   std::size_t length() const;  ///< taps at the host rate
   double sampleRate() const;
+  /// The taps the convolver runs (at sampleRate()), so offline tools can convolve exactly
+  /// what the chain plays instead of re-deriving the resampling.
+  const std::vector<float>& taps() const;
   struct Impl;
   const Impl& impl() const { return *impl_; }
 
