@@ -21,7 +21,7 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 def main(argv: list[str] | None = None) -> int:
     """Renders the DI through the model and writes the result; returns an exit code."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", type=Path, default=ASSETS / "nam_models" / "demo_crunch.nam")
+    parser.add_argument("--model", type=Path, default=ASSETS / "examples" / "demo_crunch.nam")
     parser.add_argument("--di", type=Path, default=ASSETS / "examples" / "demo_di.wav")
     parser.add_argument("--out", type=Path, default=Path("out") / "engine_demo.wav")
     parser.add_argument("--plot", type=Path, help="also write a PNG of waveforms and spectra")

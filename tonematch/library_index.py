@@ -3,6 +3,11 @@
 A fingerprint is what the sommelier needs to rank a model without rendering the user's DI: the
 distortion features of a fixed probe phrase played through the model at several input levels.
 Fingerprints are cached per library folder and recomputed for files whose size or time changed.
+
+A folder's ``manifest.json`` (the bundled library has one) catalogues each file's kind and gain
+class. A file it does not list, or any file of a folder without one (a user's NAM folder), gets
+a complete inferred entry: kind from the file's NAM metadata or name, gain class from its
+metadata or from how much its fingerprint compresses; in a catalogued folder that is reported.
 """
 
 from __future__ import annotations
@@ -25,9 +30,19 @@ from tonematch.analysis import analyse, frame_levels_db
 from tonematch.audio_io import RATE
 from tonematch.rig import write_json_atomic
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 PROBE_LEVELS_DB = (-12.0, -6.0, 0.0, 6.0, 12.0)
 PEDAL_WORDS = ("pedal", "fx", "drive", "boost", "fuzz", "dist", "comp", "ts9", "ts808", "klon")
+GAIN_CLASSES = ("clean", "crunch", "high_gain")
+# NAM metadata "tone_type" values → gain class.
+TONE_TYPES = {"clean": "clean", "overdrive": "crunch", "crunch": "crunch", "hi_gain": "high_gain",
+              "fuzz": "high_gain"}
+# Output level change (dB) over the 24 dB of probe levels above which a model is clean and
+# below which it is high gain. On the bundled catalogue this reproduces the gain class of all 31
+# amps and 12 of 16 pedals (a compressor and a gated fuzz read as crunch, a low-gain blues drive
+# as clean, a low-gain distortion as high gain).
+CLEAN_MIN_SWING_DB = 12.0
+HIGH_GAIN_MAX_SWING_DB = 2.0
 
 
 class LibraryError(ValueError):
@@ -41,8 +56,9 @@ class ModelEntry:
     path: Path
     name: str
     kind: str  # "amp" or "pedal"
-    gain_class: str = ""
+    gain_class: str = ""  # one of GAIN_CLASSES
     fingerprint: dict[str, Any] = field(default_factory=dict)
+    catalogued: bool = True  # False: kind and gain class were inferred (no manifest entry)
 
 
 @dataclass
@@ -107,15 +123,16 @@ def fingerprint_model(path: Path, probe: np.ndarray) -> dict[str, Any]:
     return {"levels": rows}
 
 
-def _manifest_kinds(folder: Path) -> dict[str, dict[str, Any]]:
+def catalogue(folder: Path) -> dict[str, dict[str, Any]] | None:
+    """Manifest entries of a folder by file name; None when the folder has no manifest."""
     manifest = folder / "manifest.json"
     if not manifest.is_file():
-        return {}
+        return None
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         return {e["file"]: e for e in data.get("entries", []) if "file" in e}
-    except (OSError, ValueError, TypeError, KeyError):
-        return {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _guess_kind(path: Path, meta: dict[str, Any]) -> str:
@@ -126,6 +143,24 @@ def _guess_kind(path: Path, meta: dict[str, Any]) -> str:
         return "amp"
     lower = path.stem.lower()
     return "pedal" if any(w in lower for w in PEDAL_WORDS) else "amp"
+
+
+def infer_gain_class(meta: dict[str, Any], fingerprint: dict[str, Any]) -> str:
+    """Gain class from NAM metadata's tone_type, else from how much the model compresses."""
+    tone = TONE_TYPES.get(str(meta.get("tone_type", "")).lower())
+    if tone:
+        return tone
+    # A clean model follows the probe's level; a saturated one holds its output level.
+    levels = [row["out_level_db"] for row in fingerprint["levels"]]
+    swing = max(levels) - min(levels)
+    if swing > CLEAN_MIN_SWING_DB:
+        return "clean"
+    return "high_gain" if swing < HIGH_GAIN_MAX_SWING_DB else "crunch"
+
+
+def model_files(folder: Path) -> list[Path]:
+    """The .nam files of a library folder, as the indexer scans them."""
+    return sorted(folder.rglob("*.nam"))
 
 
 def _nam_metadata(path: Path) -> dict[str, Any]:
@@ -159,9 +194,9 @@ def _stamp(path: Path) -> list[int]:
 Progress = Callable[[int, int, str], None]
 
 
-def _index_file(path: Path, manifest: dict[str, dict[str, Any]],
-                probe: np.ndarray) -> dict[str, Any]:
-    """The index record of one model: its kind and fingerprint, or why it is skipped."""
+def _index_file(path: Path, probe: np.ndarray) -> dict[str, Any]:
+    """The index record of one model: its fingerprint and inferred kind and gain class, or why
+    it is skipped. (A manifest entry overrides the inferred values when entries are built.)"""
     record: dict[str, Any] = {"stamp": _stamp(path)}
     try:
         model = NamModel(str(path))
@@ -169,10 +204,10 @@ def _index_file(path: Path, manifest: dict[str, dict[str, Any]],
         if rate and abs(rate - RATE) > 1:
             record["skip"] = f"{path}: model is for {rate:g} Hz, the matcher needs 48 kHz"
             return record
-        entry = manifest.get(path.name, {})
-        record["kind"] = entry.get("kind") or _guess_kind(path, _nam_metadata(path))
-        record["gain_class"] = entry.get("gain_class", "")
+        meta = _nam_metadata(path)
         record["fingerprint"] = fingerprint_model(path, probe)
+        record["kind"] = _guess_kind(path, meta)
+        record["gain_class"] = infer_gain_class(meta, record["fingerprint"])
     except ValueError as err:
         message = str(err)
         record["skip"] = message if message.startswith(str(path)) else f"{path}: {message}"
@@ -187,8 +222,8 @@ def index_models(
     Files whose size and time match the cached index are not opened again; the others are
     fingerprinted on `jobs` threads (default: all cores).
     """
-    files = sorted(folder.rglob("*.nam"))
-    manifest = _manifest_kinds(folder)
+    files = model_files(folder)
+    manifest = catalogue(folder)
     cache_file = _index_path(folder)
     cached = _read_index(cache_file)
     fresh: dict[str, Any] = {}
@@ -207,7 +242,7 @@ def index_models(
     if stale:
         probe = probe_signal()
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            futures = {pool.submit(_index_file, p, manifest, probe): p for p in stale}
+            futures = {pool.submit(_index_file, p, probe): p for p in stale}
             for future in as_completed(futures):
                 fresh[str(futures[future].resolve())] = future.result()
                 done += 1
@@ -220,9 +255,15 @@ def index_models(
         if "skip" in record:
             notes.append(f"skipped {record['skip']}")
             continue
-        kind = "pedal" if record["kind"] == "pedal" else "amp"
-        entries.append(ModelEntry(path, path.stem, kind, record.get("gain_class", ""),
-                                  record["fingerprint"]))
+        # The manifest is read on every load, so editing it takes effect without re-indexing.
+        entry = (manifest or {}).get(path.name)
+        kind = str((entry or record).get("kind", "amp"))
+        gain_class = str((entry or record).get("gain_class", ""))
+        if manifest is not None and entry is None:
+            notes.append(f"{path}: not in {folder / 'manifest.json'}; treated as {kind}, "
+                         f"{gain_class} (inferred from its metadata, name and fingerprint)")
+        entries.append(ModelEntry(path, path.stem, "pedal" if kind == "pedal" else "amp",
+                                  gain_class, record["fingerprint"], entry is not None))
     if fresh != cached:
         try:
             write_json_atomic(cache_file, {"version": INDEX_VERSION, "folder": str(folder),

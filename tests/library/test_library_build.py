@@ -81,7 +81,7 @@ def test_committed_manifests_match_their_files(folder: str):
     suffix = ".nam" if folder == "nam_models" else ".wav"
     listed = {e["file"] for e in entries.values()}
     on_disk = {p.name for p in (ASSETS / folder).glob(f"*{suffix}")}
-    assert listed <= on_disk
+    assert listed == on_disk
     for entry in entries.values():
         assert entry["sha256"] == manifest.sha256(ASSETS / folder / entry["file"]), entry["name"]
 

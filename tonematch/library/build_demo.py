@@ -18,7 +18,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Writes assets/examples/demo_di.wav and assets/nam_models/demo_crunch.nam."""
+    """Writes assets/examples/demo_di.wav and assets/examples/demo_crunch.nam."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=500, help="training steps (default 500)")
     parser.add_argument("--assets", type=Path, default=ASSETS, help="assets folder to write into")
@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     result = capture.train_capture(
         lambda x: amp_sim.amp(x, settings),
-        args.assets / "nam_models" / "demo_crunch.nam",
+        # Not in nam_models/: the matcher's library holds catalogued gear only.
+        args.assets / "examples" / "demo_crunch.nam",
         name="Demo Crunch",
         steps=args.steps,
         progress=report,
