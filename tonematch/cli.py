@@ -208,6 +208,13 @@ def _demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _app(args: argparse.Namespace) -> int:
+    """Serves the web app (Streamlit) until interrupted."""
+    from tonematch.app.launch import serve
+
+    return serve(args.host, args.port, args.max_upload_mb)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -275,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: ./tonematch-demo)")
     search_options(d)
     d.set_defaults(run=_demo)
+
+    app = sub.add_parser("app", help="match in the browser: the web app (needs tonematch[app])")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only; "
+                     "0.0.0.0 for your network)")
+    app.add_argument("--port", type=int, default=8501, help="TCP port (default: 8501)")
+    app.add_argument("--max-upload-mb", type=int, default=200,
+                     help="largest audio file the page accepts (default: 200 MB)")
+    app.set_defaults(run=_app)
 
     info = sub.add_parser("info", help="show what a .nam model file holds")
     info.add_argument("model", type=Path, help="a .nam file")
