@@ -20,8 +20,10 @@ plugin_packages=(juce-modules-source juce-tools pkg-config libflac-dev libvorbis
   libfreetype-dev libfontconfig1-dev libasound2-dev libx11-dev libxext-dev libxinerama-dev
   libxrandr-dev libxcursor-dev libxcomposite-dev libgl-dev xvfb imagemagick lilv-utils
   liblilv-dev lv2-dev)
+# The web app's browser tests drive Debian's Chromium through its WebDriver.
+browser_packages=(chromium chromium-driver)
 if command -v dpkg-query >/dev/null 2>&1; then
-  for pkg in "${plugin_packages[@]}"; do
+  for pkg in "${plugin_packages[@]}" "${browser_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
 fi
@@ -39,5 +41,5 @@ fi
 .venv/bin/python -m pip install -q "torch==2.13.0"
 # Editable install: the compiled engine is found through the editable finder, and
 # Python sources are used straight from the checkout.
-.venv/bin/python -m pip install -q -e ".[torch,test]"
+.venv/bin/python -m pip install -q -e ".[torch,test,app]"
 echo "setup: done (activate with: source .venv/bin/activate)"
