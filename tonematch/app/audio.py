@@ -66,7 +66,7 @@ def check_upload(data: bytes, name: str, role: str, dest: Path, limits: Limits) 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     try:
-        seconds = _duration(path)
+        seconds = _duration(path, role)
         if seconds > limits.max_seconds:
             raise InputError(f"{name}: {role} is {seconds / 60:.1f} min long; the page takes up "
                              f"to {limits.max_seconds / 60:g} min (cut it first, or use the "
@@ -80,13 +80,13 @@ def check_upload(data: bytes, name: str, role: str, dest: Path, limits: Limits) 
     return Clip(path, name, audio.samples, notes)
 
 
-def _duration(path: Path) -> float:
+def _duration(path: Path, role: str) -> float:
     """Seconds in a file, read from its header (cheap, before decoding a long file)."""
     try:
         info = sf.info(str(path))
     except (RuntimeError, OSError, sf.LibsndfileError) as err:
         reason = str(err).split(":")[-1].strip() or "unknown format"
-        raise InputError(f"{path}: cannot read it as audio ({reason})") from None
+        raise InputError(f"{path}: cannot read {role} as audio ({reason})") from None
     return float(info.frames) / float(info.samplerate) if info.samplerate else 0.0
 
 

@@ -147,9 +147,9 @@ def _take_upload(state: AppState, role: str, label: str) -> None:
     upload = st.file_uploader(label, type=list(SUFFIXES), key=f"upload_{role}",
                               help=f"Accepted: {state.limits.describe()}.")
     if upload is None:
-        if state.upload_ids.get(role):  # the user removed the file
-            state.upload_ids.pop(role)
-            state.clips.pop(role, None)
+        # The widget is empty while a file is being replaced too, so a checked clip stays
+        # (its name is shown under the widget) until another file passes the checks.
+        if state.upload_ids.pop(role, None):
             state.errors.pop(role, None)
         return
     if upload.file_id == state.upload_ids.get(role):
