@@ -13,15 +13,18 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
+from tonematch.safe_io import InputError, audio_error_reason, file_mode, open_regular
+
+__all__ = ["Audio", "InputError", "load_audio", "write_wav_atomic"]
+
 RATE = 48000  # the matcher and the library models run at 48 kHz
 MIN_SECONDS = 2.0
 MAX_SECONDS = 600.0  # longer files are analysed over their loudest window of this length
 SILENCE_DBFS = -60.0
 CLIP_LEVEL = 0.999
-
-
-class InputError(ValueError):
-    """An input file the matcher cannot use; the message names the file and the problem."""
+MIN_RATE, MAX_RATE = 8000, 384000  # what the plugin accepts too
+MAX_CHANNELS = 64
+BLOCK_SECONDS = 10.0  # long files are scanned in blocks of this length, never decoded whole
 
 
 @dataclass
@@ -40,39 +43,36 @@ class Audio:
 
 
 def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_SECONDS) -> Audio:
-    """Loads a file as mono 48 kHz float32; raises InputError for anything unusable."""
+    """Loads a file as mono 48 kHz float32; raises InputError for anything unusable.
+
+    A file longer than `max_seconds` is scanned block by block and only its loudest window of
+    that length is decoded, so memory depends on `max_seconds`, not on the file (a 45-minute
+    reference costs no more than a 2-minute one). `max_seconds=math.inf` reads everything.
+    """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: {role} file not found")
-    if path.is_dir():
-        raise InputError(f"{path}: {role} is a folder, not an audio file")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: {role} file is empty")
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, OSError, sf.LibsndfileError) as err:
-        reason = str(err).split(":")[-1].strip() or "unknown format"
-        raise InputError(f"{path}: cannot read {role} as audio ({reason})") from None
-    if data.shape[0] == 0:
-        raise InputError(f"{path}: {role} holds no samples")
-    if not np.all(np.isfinite(data)):
-        bad = int(np.count_nonzero(~np.isfinite(data)))
-        raise InputError(f"{path}: {role} contains {bad} NaN or infinite samples")
+    with open_regular(path, f"{role} file") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise InputError(f"{path}: {role} file is empty")
+        try:
+            with sf.SoundFile(fh) as snd:
+                data, rate, channels, seconds, clipped = _read_window(snd, path, role,
+                                                                      max_seconds)
+        except InputError:
+            raise
+        except (RuntimeError, OSError, sf.LibsndfileError, TypeError, ValueError) as err:
+            reason = audio_error_reason(err)
+            raise InputError(f"{path}: cannot read {role} as audio ({reason})") from None
     notes: list[str] = []
-    channels = data.shape[1]
-    mono = data.mean(axis=1) if channels > 1 else data[:, 0]
     if channels > 1:
         notes.append(f"{path.name}: {channels} channels mixed to mono")
-    clipped = float(np.mean(np.abs(data) >= CLIP_LEVEL))
     if clipped > 0.001:
         notes.append(f"{path.name}: {100 * clipped:.1f}% of samples are clipped")
-    seconds = len(mono) / rate
     if seconds < MIN_SECONDS:
         raise InputError(
             f"{path}: {role} is {seconds:.2f} s long; at least {MIN_SECONDS:g} s is needed"
         )
+    mono = data
     if seconds > max_seconds:
-        mono = loudest_window(mono, rate, max_seconds)
         notes.append(f"{path.name}: {seconds / 60:.1f} min long; analysing the loudest "
                      f"{max_seconds / 60:g} min")
     if rate != RATE:
@@ -84,6 +84,58 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
     if peak == 0.0 or 20 * math.log10(rms(mono) + 1e-30) < SILENCE_DBFS:
         raise InputError(f"{path}: {role} is silent (below {SILENCE_DBFS:g} dBFS)")
     return Audio(mono, path, int(rate), channels, notes)
+
+
+def _mono_block(snd: sf.SoundFile, frames: int, path: Path, role: str) -> tuple[np.ndarray, int]:
+    """The next `frames` frames mixed to mono, and how many samples are clipped."""
+    block = snd.read(frames, dtype="float32", always_2d=True)
+    if not np.all(np.isfinite(block)):
+        bad = int(np.count_nonzero(~np.isfinite(block)))
+        raise InputError(f"{path}: {role} contains {bad} NaN or infinite samples")
+    clipped = int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
+    mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+    return np.ascontiguousarray(mono, dtype=np.float32), clipped
+
+
+def _read_window(snd: sf.SoundFile, path: Path, role: str,
+                 max_seconds: float) -> tuple[np.ndarray, int, int, float, float]:
+    """(mono samples of the loudest max_seconds, rate, channels, file seconds, clipped share)."""
+    rate, channels, frames = int(snd.samplerate), int(snd.channels), int(snd.frames)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise InputError(f"{path}: {role} has an unsupported sample rate of {rate} Hz "
+                         f"({MIN_RATE}–{MAX_RATE} Hz are accepted)")
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise InputError(f"{path}: {role} has {channels} channels; at most {MAX_CHANNELS} "
+                         "are accepted")
+    if frames <= 0:
+        raise InputError(f"{path}: {role} holds no samples")
+    seconds = frames / rate
+    if seconds <= max_seconds:
+        mono, clipped = _mono_block(snd, frames, path, role)
+        if len(mono) == 0:
+            raise InputError(f"{path}: {role} holds no samples")
+        return mono, rate, channels, len(mono) / rate, clipped / (len(mono) * channels)
+    # Long file: per-second energies in one pass over blocks (NaN checked on the way), then only
+    # the loudest window is read again; the same window loudest_window() would choose.
+    energy: list[np.ndarray] = []
+    clipped = 0
+    step = int(BLOCK_SECONDS) * rate  # whole seconds, so the per-second sums line up
+    done = 0
+    while done < frames:
+        mono, c = _mono_block(snd, min(step, frames - done), path, role)
+        if len(mono) == 0:
+            break
+        clipped += c
+        energy.append(np.add.reduceat(np.square(mono, dtype=np.float64),
+                                      np.arange(0, len(mono), rate)))
+        done += len(mono)
+    per_second = np.concatenate(energy)
+    per_window = max(1, int(round(max_seconds)))
+    sums = np.convolve(per_second, np.ones(per_window), mode="valid")
+    start = int(np.argmax(sums)) * rate
+    snd.seek(start)
+    window, _ = _mono_block(snd, int(max_seconds * rate), path, role)
+    return window, rate, channels, done / rate, clipped / (done * channels)
 
 
 def rms(x: np.ndarray) -> float:
@@ -136,6 +188,8 @@ def write_wav_atomic(path: str | Path, audio: np.ndarray, rate: int = RATE) -> N
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".wav", dir=path.parent)
+    # mkstemp makes 0600 files; the output gets the mode the user's umask asks for.
+    os.fchmod(fd, file_mode())
     os.close(fd)
     try:
         sf.write(tmp, np.asarray(audio, dtype=np.float32), rate, subtype="FLOAT", format="WAV")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import warnings
@@ -13,16 +14,37 @@ import numpy as np
 import soundfile as sf
 
 from tonematch._native import NamModel
+from tonematch.audio_io import MAX_RATE, MIN_RATE
+from tonematch.rig import json_safe
+from tonematch.safe_io import (
+    InputError,
+    StagedOutputs,
+    audio_error_reason,
+    check_outputs,
+    check_regular_file,
+    open_regular,
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # something went wrong that is not the user's input
 EXIT_BAD_INPUT = 2  # a file or argument the user gave cannot be used
 EXIT_INTERRUPTED = 130
+REPORT_REF_SECONDS = 120.0  # the report draws the reference's loudest two minutes
+
+
+def _model(path: Path) -> NamModel:
+    """A .nam file loaded by the engine; InputError naming the file when it cannot be used."""
+    check_regular_file(path, "model file")  # the engine would block on a FIFO
+    try:
+        return NamModel(str(path))
+    except ValueError as err:  # the engine's "<file>: <reason>"
+        message = str(err)
+        raise InputError(message if str(path) in message else f"{path}: {message}") from None
 
 
 def _info(args: argparse.Namespace) -> int:
     """Prints what a .nam file holds, as JSON."""
-    model = NamModel(args.model)
+    model = _model(args.model)
     info = {
         "path": model.path,
         "architecture": model.architecture,
@@ -36,17 +58,27 @@ def _info(args: argparse.Namespace) -> int:
         "receptive_field": model.receptive_field,
         "parameter_count": model.parameter_count,
     }
-    print(json.dumps(info, indent=2))
+    print(json.dumps(json_safe(info), indent=2))
     return EXIT_OK
 
 
 def _process(args: argparse.Namespace) -> int:
     """Runs an audio file through one .nam model with the C++ engine."""
-    model = NamModel(args.model)
-    try:
-        audio, rate = sf.read(args.input, dtype="float32", always_2d=True)
-    except (RuntimeError, OSError) as err:
-        raise ValueError(f"{args.input}: cannot read audio ({err})") from err
+    check_outputs({"output": args.output}, [args.input, args.model])
+    model = _model(args.model)
+    with open_regular(args.input, "input file") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise InputError(f"{args.input}: input file is empty")
+        try:
+            audio, rate = sf.read(fh, dtype="float32", always_2d=True)
+        except (RuntimeError, OSError, TypeError, ValueError, sf.LibsndfileError) as err:
+            raise InputError(f"{args.input}: cannot read audio "
+                             f"({audio_error_reason(err)})") from None
+    if audio.shape[0] == 0:
+        raise InputError(f"{args.input}: holds no samples")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise InputError(f"{args.input}: unsupported sample rate of {rate} Hz "
+                         f"({MIN_RATE}–{MAX_RATE} Hz are accepted)")
     if model.sample_rate and int(rate) != int(model.sample_rate):
         print(
             f"warning: {args.input} is {rate} Hz but {args.model} expects "
@@ -55,12 +87,11 @@ def _process(args: argparse.Namespace) -> int:
         )
     mono = audio.mean(axis=1).astype(np.float32)
     if not np.all(np.isfinite(mono)):
-        raise ValueError(f"{args.input}: contains NaN or infinite samples")
+        raise InputError(f"{args.input}: contains NaN or infinite samples")
     out = model.process(mono)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.output.with_name(args.output.name + ".partial")
-    sf.write(tmp, out, int(rate), subtype="FLOAT", format="WAV")
-    tmp.replace(args.output)  # atomic: a failed run never leaves a half-written file
+    with StagedOutputs() as staged:  # a failed run never leaves a half-written file
+        sf.write(staged.path(args.output), out, int(rate), subtype="FLOAT", format="WAV")
+        staged.commit()
     print(f"wrote {args.output}")
     return EXIT_OK
 
@@ -80,8 +111,12 @@ def _match(args: argparse.Namespace) -> int:
     """Finds the rig that makes the DI sound like the reference."""
     from tonematch.matcher import MatchOptions, match
     from tonematch.progress import make_progress
-    from tonematch.rig import write_rig
+    from tonematch.rig import rig_json_text
 
+    # Before any work: a match takes minutes, and an output that cannot be written (or that
+    # would replace the DI or the reference) must not be found out only at the end.
+    check_outputs({"--out": args.out, "--render": args.render, "--report": args.report},
+                  [args.di, args.ref])
     models, irs = _library_dirs(args)
     options = MatchOptions(models, irs, args.budget, args.seed, args.jobs or os.cpu_count() or 1,
                            match_eq=not args.no_match_eq)
@@ -90,9 +125,14 @@ def _match(args: argparse.Namespace) -> int:
     rig, notes = match(args.di, args.ref, options, progress)
     for note in notes:
         _note(note)
-    write_rig(args.out, rig)
-    if args.render or args.report:
-        _render_outputs(rig, args.di, args.ref, args.render, args.report)
+    # Every output is staged and moved into place together: a failing render or report leaves
+    # the previous rig.json (and everything else) as it was.
+    with StagedOutputs() as staged:
+        staged.path(args.out).write_text(rig_json_text(rig), encoding="utf-8")
+        if args.render or args.report:
+            _render_outputs(rig, args.di, args.ref, args.render and staged.path(args.render),
+                            args.report and staged.path(args.report))
+        staged.commit()
     progress.finish()
     if args.progress != "jsonl":
         print(f"rig: {rig.describe()}  (loss {rig.loss:.3f})")
@@ -105,56 +145,70 @@ def _match(args: argparse.Namespace) -> int:
 
 def _render_outputs(rig: object, di: Path, ref: Path, render_out: Path | None,
                     report_out: Path | None) -> None:
-    from tonematch.audio_io import load_audio, write_wav_atomic
+    from tonematch.audio_io import load_audio
     from tonematch.render import render_rig
     from tonematch.report import write_report
 
     di_audio = load_audio(di, "DI")
     matched = render_rig(rig, di_audio.samples)  # type: ignore[arg-type]
     if render_out:
-        write_wav_atomic(render_out, matched.T)
+        sf.write(render_out, matched.T, 48000, subtype="FLOAT", format="WAV")
     if report_out:
-        ref_audio = load_audio(ref, "reference")
+        ref_audio = load_audio(ref, "reference", max_seconds=REPORT_REF_SECONDS)
         write_report(report_out, ref_audio.samples, di_audio.samples, matched.mean(axis=0),
                      rig)  # type: ignore[arg-type]
 
 
 def _render(args: argparse.Namespace) -> int:
     """Renders a DI through a rig exactly as the plugin plays it."""
-    from tonematch.audio_io import load_audio, write_wav_atomic
-    from tonematch.render import render_rig
+    from tonematch.audio_io import load_audio
+    from tonematch.render import MAX_TAIL_SECONDS, render_rig
     from tonematch.rig import read_rig
 
+    if not (math.isfinite(args.tail) and 0.0 <= args.tail <= MAX_TAIL_SECONDS):
+        raise InputError(f"--tail {args.tail:g}: give 0…{MAX_TAIL_SECONDS:g} seconds")
+    check_outputs({"--out": args.out}, [args.di, args.rig])
     rig = read_rig(args.rig)
-    missing = rig.missing_files()
-    if missing:
-        raise ValueError(f"{args.rig}: rig file(s) not found: {', '.join(map(str, missing))}")
-    di = load_audio(args.di, "DI")
+    rig.check_files(str(args.rig))
+    check_outputs({"--out": args.out}, [rig.fx_path, rig.amp_path, rig.ir_path])
+    # The whole DI, however long: the output must line up with it sample for sample.
+    di = load_audio(args.di, "DI", max_seconds=math.inf)
     for note in di.notes:
         _note(note)
     out = render_rig(rig, di.samples, tail_s=args.tail)
-    write_wav_atomic(args.out, out.T)
+    with StagedOutputs() as staged:
+        sf.write(staged.path(args.out), out.T, 48000, subtype="FLOAT", format="WAV")
+        staged.commit()
     print(f"wrote {args.out} ({out.shape[1] / 48000:.2f} s, stereo, 48 kHz)")
     return EXIT_OK
+
+
+# What a match writes about itself; a tuned rig is not that match, so these are not carried over.
+MATCH_ONLY_KEYS = ("alternatives", "analysis", "timings_s", "loss_components")
 
 
 def _tune(args: argparse.Namespace) -> int:
     """Keeps the rig's pedal, amp and IR and tunes only its parameters."""
     from tonematch.matcher import retune
     from tonematch.progress import make_progress
-    from tonematch.rig import read_rig, write_rig
+    from tonematch.rig import read_rig, rig_json_text
 
+    check_outputs({"--out": args.out}, [args.rig, args.di, args.ref])
     rig = read_rig(args.rig)
-    missing = rig.missing_files()
-    if missing:
-        raise ValueError(f"{args.rig}: rig file(s) not found: {', '.join(map(str, missing))}")
+    rig.check_files(str(args.rig))
+    check_outputs({"--out": args.out}, [rig.fx_path, rig.amp_path, rig.ir_path])
+    # retune() keeps the rig's other keys (a preset's name, the user's own) and writes its own
+    # loss_components.
+    rig.extra = {k: v for k, v in rig.extra.items() if k not in MATCH_ONLY_KEYS}
     progress = make_progress(args.progress)
     args.progress_reporter = progress
     tuned, notes = retune(rig, args.di, args.ref, args.budget, args.seed, progress,
                           match_eq=not args.no_match_eq)
     for note in notes:
         _note(note)
-    write_rig(args.out, tuned)
+    with StagedOutputs() as staged:
+        staged.path(args.out).write_text(rig_json_text(tuned), encoding="utf-8")
+        staged.commit()
     progress.finish()
     if args.progress != "jsonl":
         print(f"rig: {tuned.describe()}  (loss {tuned.loss:.3f})")
@@ -323,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("always")
         try:
             code = int(args.run(args))
-        except ValueError as err:
+        except InputError as err:  # only the user's files and arguments are blamed on them
+            for note in getattr(err, "notes", []):  # e.g. why each library file was skipped
+                _note(note)
             _fail(args, str(err))
             code = EXIT_BAD_INPUT
         except KeyboardInterrupt:

@@ -95,7 +95,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
 
     progress.stage("load", message="reading audio")
     di = load_audio(di_path, "DI")
-    ref_audio = load_audio(ref_path, "reference", max_seconds=600.0)
+    # Only REF_ANALYSIS_S is analysed, so only that much is decoded (bounded memory).
+    ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S)
     notes = di.notes + ref_audio.notes
     lap("load")
 
@@ -276,7 +277,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     budget = BUDGETS[budget_name]
     progress.stage("load", message="reading audio")
     di = load_audio(di_path, "DI")
-    ref_audio = load_audio(ref_path, "reference")
+    ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S)
     ref = analyse(active_excerpt(ref_audio.samples, REF_ANALYSIS_S))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")

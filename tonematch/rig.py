@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
+import re
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from tonematch.safe_io import InputError, check_regular_file, read_regular_bytes, replace_atomic
+
 SCHEMA_VERSION = 1
+MAX_RIG_BYTES = 16 << 20  # a rig is a few kB; this refuses whole disks given by mistake
+MAX_JSON_DEPTH = 64  # rigs nest three levels; deeper documents are hostile or broken
 
 
-class RigError(ValueError):
+class RigError(InputError):
     """A rig or preset file that cannot be used; the message names the file and the problem."""
 
 
@@ -185,14 +188,15 @@ class Rig:
             if f.name not in params_in or f.name not in RANGES:
                 continue
             v = params_in[f.name]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise RigError(f"{source}: params.{f.name} must be a finite number, got {v!r}")
+            if not _is_finite_number(v):
+                raise RigError(f"{source}: params.{f.name} must be a finite number, "
+                               f"got {_short(v)}")
             values[f.name] = float(v)
         params = RigParams(**values, match_eq_db=_read_match_eq(data.get("match_eq"), source))
         params = params.clamped(source)
         loss = data.get("loss")
-        if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))):
-            raise RigError(f"{source}: 'loss' must be a number or null")
+        if loss is not None and not _is_finite_number(loss):
+            raise RigError(f"{source}: 'loss' must be a finite number or null")
         name = data.get("name")
         known = {"rig", "params", "loss", "name", "match_eq"}
         return cls(
@@ -207,45 +211,121 @@ class Rig:
 
     def missing_files(self) -> list[Path]:
         """Files the rig names that do not exist."""
-        return [p for p in (self.fx_path, self.amp_path, self.ir_path) if p and not p.is_file()]
+        out = []
+        for p in (self.fx_path, self.amp_path, self.ir_path):
+            try:
+                if p and not p.is_file():
+                    out.append(p)
+            except OSError:  # e.g. a name too long for the file system
+                out.append(p)
+        return out
+
+    def check_files(self, source: str) -> None:
+        """RigError naming the rig and the file when a model or IR it names is not a regular
+        file (missing, a folder, a FIFO or device that would block or never end)."""
+        for role, p in (("pedal", self.fx_path), ("amp", self.amp_path), ("IR", self.ir_path)):
+            if p is None:
+                continue
+            try:
+                check_regular_file(p, f"{role} file")
+            except InputError as err:
+                raise RigError(f"{source}: {err}") from None
 
 
 def read_rig(path: str | Path) -> Rig:
-    """Reads a rig or preset JSON file."""
+    """Reads a rig or preset JSON file; RigError (an InputError) naming it when unusable."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RigError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RigError(f"{path}: cannot read ({err})") from None
+        raw = read_regular_bytes(path, "rig file", MAX_RIG_BYTES)
+    except RigError:
+        raise
+    except InputError as err:
+        raise RigError(str(err)) from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise RigError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    data = parse_json(text, str(path))
     return Rig.from_dict(data, str(path), base_dir=path.parent)
 
 
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Writes JSON so that readers see the old file or the whole new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+_JSON_STRUCTURE = re.compile(r'[\[\]{}"\\]')
+
+
+def _json_depth_ok(text: str, limit: int) -> bool:
+    """False when brackets nest deeper than limit (strings skipped). A linear scan, so a hostile
+    document never reaches the recursive parser (or its RecursionError)."""
+    depth = 0
+    in_string = False
+    skip_at = -1  # the character after a backslash inside a string
+    for m in _JSON_STRUCTURE.finditer(text):
+        i = m.start()
+        if i == skip_at:
+            continue
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                skip_at = i + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        else:
+            depth -= 1
+    return True
+
+
+def parse_json(text: str, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Strict JSON (no NaN/Infinity, bounded nesting); RigError naming `source` otherwise."""
+    if not _json_depth_ok(text, max_depth):
+        raise RigError(f"{source}: not a usable JSON document (nested deeper than "
+                       f"{max_depth} levels)")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        raise RigError(f"{source}: not valid JSON ({err.msg} at line {err.lineno})") from None
+    except (ValueError, RecursionError, OverflowError) as err:
+        # ValueError: NaN/Infinity, or an integer with more digits than Python converts.
+        raise RigError(f"{source}: not valid JSON ({err})") from None
+
+
+def json_safe(value: Any) -> Any:
+    """A copy with non-finite floats as null: JSON has no NaN, and a file with one is refused by
+    every strict reader (the plugin's included)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Writes JSON so that readers see the old file or the whole new one, never a part; the
+    file's mode follows the umask like any other file the user creates."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    replace_atomic(path, text.encode("utf-8"))
+
+
+def rig_json_text(rig: Rig) -> str:
+    """The JSON text write_rig writes (with schema_version; never NaN)."""
+    data = json_safe(rig.to_dict())
+    data.setdefault("schema_version", SCHEMA_VERSION)
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
 def write_rig(path: str | Path, rig: Rig) -> None:
     """Writes a rig JSON file atomically, with schema_version."""
-    data = rig.to_dict()
-    data.setdefault("schema_version", SCHEMA_VERSION)
-    write_json_atomic(path, data)
+    replace_atomic(path, rig_json_text(rig).encode("utf-8"))
 
 
 def _read_match_eq(value: Any, source: str) -> list[float]:
@@ -258,9 +338,26 @@ def _read_match_eq(value: Any, source: str) -> list[float]:
     if not isinstance(gains, list) or len(gains) != MATCH_EQ_BANDS:
         raise RigError(f"{source}: match_eq.gains_db must be a list of {MATCH_EQ_BANDS} numbers")
     for k, g in enumerate(gains):
-        if isinstance(g, bool) or not isinstance(g, (int, float)) or not math.isfinite(g):
-            raise RigError(f"{source}: match_eq.gains_db[{k}] must be a finite number, got {g!r}")
+        if not _is_finite_number(g):
+            raise RigError(f"{source}: match_eq.gains_db[{k}] must be a finite number, "
+                           f"got {_short(g)}")
     return [float(g) for g in gains]
+
+
+def _is_finite_number(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 100:
+        return f"an integer of {v.bit_length()} bits"  # str() of it may itself be refused
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _stem(path: Path | None) -> str:
@@ -277,7 +374,12 @@ def _path(rig: dict[str, Any], key: str, source: str, base_dir: Path | None) -> 
         return None
     if not isinstance(value, str):
         raise RigError(f"{source}: rig.{key} must be a path string or null")
-    p = Path(value).expanduser()
+    if "\x00" in value:
+        raise RigError(f"{source}: rig.{key} contains a NUL character")
+    try:
+        p = Path(value).expanduser()
+    except RuntimeError:  # "~someone" for a user this system does not know
+        raise RigError(f"{source}: rig.{key}: cannot expand {value[:60]!r}") from None
     if not p.is_absolute() and base_dir is not None:
         p = base_dir / p
     return p
