@@ -67,7 +67,12 @@ class ModelPool:
 
 def run_parallel(fn: Callable, items: Iterable, jobs: int,
                  tick: Callable[[], None] | None = None) -> list:
-    """Maps fn over items on `jobs` threads (the engine releases the GIL); keeps order."""
+    """Maps fn over items on `jobs` threads (the engine releases the GIL); keeps order.
+
+    On Ctrl-C (or any error) the tasks still queued are cancelled rather than run: the exception
+    surfaces at once and only the renders already running finish (a fraction of a second each),
+    where the pool's own exit would have waited for the whole grid.
+    """
     items = list(items)
     if jobs <= 1:
         out = []
@@ -76,7 +81,8 @@ def run_parallel(fn: Callable, items: Iterable, jobs: int,
             if tick:
                 tick()
         return out
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(fn, item) for item in items]
         out = []
         for f in futures:
@@ -84,6 +90,8 @@ def run_parallel(fn: Callable, items: Iterable, jobs: int,
             if tick:
                 tick()
         return out
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @lru_cache(maxsize=256)

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +26,10 @@ import numpy as np
 from scipy.signal import butter, sosfilt
 
 from tonematch._native import NamModel
-from tonematch.analysis import analyse, frame_levels_db
+from tonematch.analysis import analyse, frame_levels_db, third_octave_centres
 from tonematch.audio_io import RATE
-from tonematch.rig import write_json_atomic
+from tonematch.rig import RigError, parse_json, write_json_atomic
+from tonematch.safe_io import InputError, check_regular_file, read_regular_bytes
 
 INDEX_VERSION = 3
 PROBE_LEVELS_DB = (-12.0, -6.0, 0.0, 6.0, 12.0)
@@ -45,8 +46,13 @@ CLEAN_MIN_SWING_DB = 12.0
 HIGH_GAIN_MAX_SWING_DB = 2.0
 
 
-class LibraryError(ValueError):
-    """A library that cannot be used at all (no readable models)."""
+class LibraryError(InputError):
+    """A library that cannot be used at all (no readable models); `notes` say which files were
+    skipped and why, so the user sees what is wrong with each."""
+
+    def __init__(self, message: str, notes: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.notes = list(notes or [])
 
 
 @dataclass
@@ -114,6 +120,13 @@ def fingerprint_model(path: Path, probe: np.ndarray) -> dict[str, Any]:
     for level in PROBE_LEVELS_DB:
         model.reset()
         y = model.process((probe * 10 ** (level / 20)).astype(np.float32))
+        # A broken capture can output NaN or nothing at all; neither can be described (the
+        # analysis needs finite, audible frames), so the model is skipped, named, not fatal.
+        if not np.all(np.isfinite(y)):
+            raise InputError(f"{path}: the model outputs NaN or infinite samples "
+                             f"(at {level:+g} dB input)")
+        if float(np.max(np.abs(y))) < 1e-7:
+            raise InputError(f"{path}: the model outputs silence (at {level:+g} dB input)")
         # A generic cabinet band keeps fizz the real cab would remove out of the features.
         f = analyse(sosfilt(_CAB_LIKE, y))
         response = analyse(y).bands_db - probe_bands
@@ -129,9 +142,11 @@ def catalogue(folder: Path) -> dict[str, dict[str, Any]] | None:
     if not manifest.is_file():
         return None
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        return {e["file"]: e for e in data.get("entries", []) if "file" in e}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        data = parse_json(read_regular_bytes(manifest, "manifest", 16 << 20).decode("utf-8"),
+                          str(manifest))
+        return {e["file"]: e for e in data.get("entries", [])
+                if isinstance(e, dict) and isinstance(e.get("file"), str)}
+    except (ValueError, TypeError, KeyError, AttributeError):  # InputError is a ValueError
         return None
 
 
@@ -158,15 +173,37 @@ def infer_gain_class(meta: dict[str, Any], fingerprint: dict[str, Any]) -> str:
     return "high_gain" if swing < HIGH_GAIN_MAX_SWING_DB else "crunch"
 
 
+def _walk(folder: Path, suffix: str) -> list[Path]:
+    """Files ending in `suffix` under folder, following symlinked subfolders (a user's library
+    is often a folder of links to their gear collections) and visiting each real folder once,
+    so a link back to an ancestor cannot loop."""
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            dirs[:] = []
+            continue
+        seen.add(key)
+        # Staging folders of an output being written are not part of the library.
+        dirs[:] = [d for d in dirs if not d.startswith(".tonematch-")]
+        found += [Path(root) / f for f in files if f.endswith(suffix)]
+    return sorted(found)
+
+
 def model_files(folder: Path) -> list[Path]:
     """The .nam files of a library folder, as the indexer scans them."""
-    return sorted(folder.rglob("*.nam"))
+    return _walk(folder, ".nam")
 
 
 def _nam_metadata(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            head = json.load(fh)
+        head = parse_json(read_regular_bytes(path, "model").decode("utf-8"), str(path))
         meta = head.get("metadata") if isinstance(head, dict) else None
         return meta if isinstance(meta, dict) else {}
     except (OSError, ValueError):
@@ -178,12 +215,91 @@ def _index_path(folder: Path) -> Path:
     return cache_dir() / f"index-v{INDEX_VERSION}-{key}.json"
 
 
-def _read_index(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data.get("files", {}) if data.get("version") == INDEX_VERSION else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
+def _journal_path(index: Path) -> Path:
+    return index.with_name(index.name + ".journal")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def _numbers(v: Any, n: int | None = None) -> bool:
+    return (isinstance(v, list) and len(v) > 0 and (n is None or len(v) == n)
+            and all(_is_number(x) for x in v))
+
+
+def _valid_record(record: Any) -> bool:
+    """Whether a cached record has exactly the shape the matcher reads: a stale or foreign
+    cache of valid JSON must be rebuilt, not crash every run."""
+    if not isinstance(record, dict):
+        return False
+    stamp = record.get("stamp")
+    if not (isinstance(stamp, list) and len(stamp) == 2
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in stamp)):
+        return False
+    if "skip" in record:
+        return isinstance(record["skip"], str)
+    if record.get("kind") not in ("amp", "pedal") or record.get("gain_class") not in GAIN_CLASSES:
+        return False
+    fp = record.get("fingerprint")
+    rows = fp.get("levels") if isinstance(fp, dict) else None
+    if not isinstance(rows, list) or len(rows) != len(PROBE_LEVELS_DB):
+        return False
+    bands = len(third_octave_centres())
+    shape: tuple[int, int] | None = None
+    for row, level in zip(rows, PROBE_LEVELS_DB, strict=True):
+        if not (isinstance(row, dict) and row.get("level_db") == level
+                and _is_number(row.get("out_level_db"))
+                and _numbers(row.get("flatness")) and _numbers(row.get("crest_db"))
+                and _numbers(row.get("response_db"), bands)):
+            return False
+        lengths = (len(row["flatness"]), len(row["crest_db"]))
+        if shape is not None and lengths != shape:
+            return False
+        shape = lengths
+    return True
+
+
+def _read_index(path: Path, notes: list[str] | None = None) -> dict[str, Any]:
+    """The cached records by resolved model path: the index file, then its journal (one record
+    per line, appended as each model finishes). Anything of the wrong shape is left out with a
+    note naming the cache file, so it is rebuilt instead of breaking every run."""
+    notes = notes if notes is not None else []
+    files: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = parse_json(read_regular_bytes(path, "library index", 256 << 20).decode(
+                "utf-8"), str(path))
+            if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+                raise RigError(f"{path}: not a library index of version {INDEX_VERSION}")
+            if not isinstance(data.get("files"), dict):
+                raise RigError(f"{path}: the index has no 'files' object")
+            files = data["files"]
+        except (ValueError, UnicodeDecodeError) as err:
+            notes.append(f"{str(err) if str(path) in str(err) else f'{path}: {err}'}; "
+                         "ignored, the library is indexed again")
+            files = {}
+    journal = _journal_path(path)
+    if journal.exists():
+        try:
+            lines = read_regular_bytes(journal, "library index journal", 256 << 20).decode(
+                "utf-8", errors="replace").splitlines()
+        except InputError as err:
+            notes.append(f"{err}; ignored")
+            lines = []
+        for line in lines:
+            try:
+                item = parse_json(line, str(journal))
+                files[item["path"]] = item["record"]
+            except (ValueError, TypeError, KeyError):
+                continue  # a line cut short by kill -9: that model is indexed again
+    bad = [k for k, v in files.items() if not isinstance(k, str) or not _valid_record(v)]
+    if bad:
+        notes.append(f"{path}: {len(bad)} cached record(s) of the wrong shape ignored; "
+                     "those models are indexed again")
+        for k in bad:
+            del files[k]
+    return files
 
 
 def _stamp(path: Path) -> list[int]:
@@ -199,6 +315,7 @@ def _index_file(path: Path, probe: np.ndarray) -> dict[str, Any]:
     it is skipped. (A manifest entry overrides the inferred values when entries are built.)"""
     record: dict[str, Any] = {"stamp": _stamp(path)}
     try:
+        check_regular_file(path, "model")  # the engine would block on a FIFO
         model = NamModel(str(path))
         rate = model.sample_rate
         if rate and abs(rate - RATE) > 1:
@@ -225,13 +342,20 @@ def index_models(
     files = model_files(folder)
     manifest = catalogue(folder)
     cache_file = _index_path(folder)
-    cached = _read_index(cache_file)
+    notes: list[str] = []
+    cached = _read_index(cache_file, notes)
     fresh: dict[str, Any] = {}
     stale: list[Path] = []
     for path in files:
-        hit = cached.get(str(path.resolve()))
-        if hit and hit.get("stamp") == _stamp(path):
-            fresh[str(path.resolve())] = hit
+        key = str(path.resolve())
+        try:
+            stamp = _stamp(path)
+        except OSError as err:  # a dangling link, a file removed while scanning
+            fresh[key] = {"stamp": [0, 0], "skip": f"{path}: cannot access ({err.strerror})"}
+            continue
+        hit = cached.get(key)
+        if hit and hit.get("stamp") == stamp:
+            fresh[key] = hit
         else:
             stale.append(path)
     done = len(files) - len(stale)
@@ -240,16 +364,21 @@ def index_models(
         if done:
             progress(done, len(files), "cached")
     if stale:
-        probe = probe_signal()
-        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            futures = {pool.submit(_index_file, p, probe): p for p in stale}
-            for future in as_completed(futures):
-                fresh[str(futures[future].resolve())] = future.result()
+        journal = _Journal(_journal_path(cache_file), notes)
+        try:
+            probe = probe_signal()
+            for path, record in _map_cancellable(lambda p: _index_file(p, probe), stale,
+                                                 jobs or os.cpu_count() or 1):
+                fresh[str(path.resolve())] = record
+                # Each finished model is kept at once: kill -9, Ctrl-C or the plugin's Cancel
+                # lose at most the models in progress.
+                journal.append(str(path.resolve()), record)
                 done += 1
                 if progress:
-                    progress(done, len(files), futures[future].name)
+                    progress(done, len(files), path.name)
+        finally:
+            journal.close()
     entries: list[ModelEntry] = []
-    notes: list[str] = []
     for path in files:
         record = fresh[str(path.resolve())]
         if "skip" in record:
@@ -264,18 +393,81 @@ def index_models(
                          f"{gain_class} (inferred from its metadata, name and fingerprint)")
         entries.append(ModelEntry(path, path.stem, "pedal" if kind == "pedal" else "amp",
                                   gain_class, record["fingerprint"], entry is not None))
-    if fresh != cached:
+    if fresh != cached or _journal_path(cache_file).exists():
         try:
+            # The compacted index replaces the journal atomically: readers see one or the other.
             write_json_atomic(cache_file, {"version": INDEX_VERSION, "folder": str(folder),
                                            "files": fresh})
+            _journal_path(cache_file).unlink(missing_ok=True)
         except OSError as err:
             notes.append(f"could not write the library index {cache_file}: {err}")
     return entries, notes
 
 
+class _Journal:
+    """Appends one JSON line per finished model to the index's journal."""
+
+    def __init__(self, path: Path, notes: list[str]) -> None:
+        self.path = path
+        self.notes = notes
+        self.fd: int | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        except OSError as err:
+            notes.append(f"could not write the library index {path}: {err}")
+
+    def append(self, key: str, record: dict[str, Any]) -> None:
+        if self.fd is None:
+            return
+        line = json.dumps({"path": key, "record": record}, allow_nan=False) + "\n"
+        try:
+            os.write(self.fd, line.encode("utf-8"))  # one write: lines never interleave
+        except OSError as err:
+            self.notes.append(f"could not write the library index {self.path}: {err}")
+            self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _map_cancellable(fn: Callable[[Path], dict[str, Any]], items: list[Path],
+                     jobs: int) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(item, fn(item)) as each finishes, on `jobs` threads. On Ctrl-C or any error the queued
+    items are cancelled, so the caller's exception surfaces after the items already running
+    (about a second), not after the whole queue."""
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {pool.submit(fn, p): p for p in items}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def find_irs(folder: Path) -> list[IrEntry]:
-    """Every .wav under folder (validated when loaded)."""
-    return [IrEntry(p, p.stem) for p in sorted(folder.rglob("*.wav"))]
+    """Every .wav under folder, symlinked subfolders included (see validate_irs)."""
+    return [IrEntry(p, p.stem) for p in _walk(folder, ".wav")]
+
+
+def validate_irs(irs: list[IrEntry]) -> tuple[list[IrEntry], list[str]]:
+    """The IRs the chain can play, and a note naming each file that is skipped: not a regular
+    file (a FIFO would hang the match), not audio, longer than the chain's 10 s (a song in the
+    IR folder would cost gigabytes), non-finite or silent."""
+    from tonematch.render import chain_ir
+
+    usable: list[IrEntry] = []
+    notes: list[str] = []
+    for ir in irs:
+        try:
+            chain_ir(ir.path, RATE)
+        except InputError as err:
+            notes.append(f"skipped {err}")
+            continue
+        usable.append(ir)
+    return usable, notes
 
 
 def load_library(model_dirs: list[Path], ir_dirs: list[Path],
@@ -295,13 +487,15 @@ def load_library(model_dirs: list[Path], ir_dirs: list[Path],
     for folder in ir_dirs:
         if not folder.is_dir():
             raise LibraryError(f"{folder}: IR folder not found")
-        irs += find_irs(folder)
+        usable, skipped = validate_irs(find_irs(folder))
+        irs += usable
+        notes += skipped
     if not amps:
         where = ", ".join(str(d) for d in model_dirs)
-        raise LibraryError(f"{where}: no usable amp model (.nam at 48 kHz) found")
+        raise LibraryError(f"{where}: no usable amp model (.nam at 48 kHz) found", notes)
     if not irs:
         where = ", ".join(str(d) for d in ir_dirs)
-        raise LibraryError(f"{where}: no cabinet IR (.wav) found")
+        raise LibraryError(f"{where}: no usable cabinet IR (.wav) found", notes)
     return Library(amps, pedals, irs, notes)
 
 
