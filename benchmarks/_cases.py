@@ -1,42 +1,65 @@
-"""Match-quality cases: a DI, a different performance as the reference, and the hidden rig.
+"""Match-quality cases: a DI, a reference, and the hidden rig between the reference's DI and it.
 
-Every case holds two performances of the synthetic guitar (`tonematch.library.di_synth`) with
-different seeds, tempos and lengths, played at the same loudness, and a hidden rig that turns a
-DI into a finished guitar track:
+Three kinds of case (all a pure function of the split and the case index):
 
-* library rigs: a bundled pedal (or none), amp and cabinet IR with random post-FX settings,
-  rendered exactly as the plugin plays them (`tonematch.render.render_rig`);
-* outside rigs, which no library entry reproduces: either the project's amp simulation
-  (`amp_sim.voiced_amp`) at knob settings that are not in the catalog, optionally behind a pedal
-  simulation at off-catalog settings, or a `pedalboard` chain (gain, distortion, filters,
-  compressor); both into a cabinet IR made with `cab_sim.impulse_response` at settings that are
-  not in the IR library, with optional reverb or delay.
+* ``library``: the reference is a *different* performance (other style — chords vs single
+  notes —, key, register and tempo; sometimes another guitar) through a rig made only of bundled
+  files — a pedal or none, an amp capture, a cabinet IR — with random post-FX inside the rig
+  ranges, rendered exactly as the plugin plays it (`tonematch.render.render_rig`).
+* ``outside``: a different performance through a chain of third-party open-source effects
+  (`OUTSIDE_FAMILIES`): the C* Audio Plugin Suite's AmpVTS, CabinetIII/IV, ToneStack, Saturate,
+  Compress and Plate, TAP's TubeWarmth, Sigmoid Booster, Echo and Reverberator, SWH's valve and
+  fast overdrive (LADSPA, hosted by `_ladspa.py`), and pedalboard's built-in Distortion, filters,
+  Compressor, Delay and Reverb. None of the project's own simulations is used, and guitarix and
+  the MDA plugins are left out on purpose (they are kept for an independent check). A third are
+  dry, a third end in a delay (its time and mix recorded), a third in a reverb.
+* ``same_part``: the reference is another take of the DI's own part (every note 10–20 ms off,
+  2–3 dB louder or softer; `_di.retake`), through a library rig (even indices) or an outside
+  chain (odd indices).
 
-Cases are a pure function of the seed.
+The reference is "mastered": the hidden rig's output is scaled to peak 0.9. The ideal result —
+what a perfect matcher produces — is the DI through the same hidden rig with the same gain.
+
+Splits: ``dev`` (to tune on) and ``heldout`` (only to report) use other seeds, so other riffs,
+rigs and settings, and other DI sources: dev plays the project's synthesiser and FluidR3 GM's
+jazz and clean guitars; held-out plays MuseScore General's nylon, steel, jazz, clean and muted
+guitars and FluidR3 GM's nylon and steel guitars, none of which dev hears.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.signal import fftconvolve
-
-from tonematch.library import amp_sim, cab_sim, di_synth, pedal_sim
+from _di import Performance, loud_level_db
 
 RATE = 48_000
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
 MODELS = ASSETS / "nam_models"
 IRS = ASSETS / "impulse_responses"
-FRAME = 480  # 10 ms
 REF_PEAK = 0.9  # references are "mastered" to this peak
+CACHE = Path(__file__).resolve().parent / ".cache" / "match_quality"
 
 Render = Callable[[np.ndarray], np.ndarray]
+
+SPLITS: dict[str, dict[str, Any]] = {
+    "dev": {"seed": 1001, "sources": ("synth", "fluidr3:26", "fluidr3:27")},
+    "heldout": {"seed": 2002, "sources": ("musescore:24", "musescore:25", "musescore:26",
+                                          "musescore:27", "musescore:28", "fluidr3:24",
+                                          "fluidr3:25")},
+}
+DEFAULT_COUNTS = {"library": 16, "outside": 24, "same_part": 12}
+KIND_IDS = {"library": 1, "outside": 2, "same_part": 3}
+
+__all__ = ["IRS", "MODELS", "RATE", "Case", "bundled", "library_params", "loud_level_db",
+           "make_cases", "random_rig_json", "render_rig_json", "voicing_of"]
 
 
 # ---------------------------------------------------------------------------------- library
@@ -44,72 +67,39 @@ Render = Callable[[np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class Bundled:
-    """Names and files of the bundled library."""
+    """Names of the bundled library's catalogued gear."""
 
     amps: tuple[str, ...]
     pedals: tuple[str, ...]
     irs: tuple[str, ...]
 
 
+def _entries(folder: Path) -> list[dict[str, Any]]:
+    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["entries"]
+    return data if isinstance(data, list) else list(data.values())
+
+
 @lru_cache(maxsize=1)
 def bundled() -> Bundled:
-    """The bundled amps, pedals and IRs, from their manifests (sorted by name)."""
-    models = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["entries"]
-    irs = json.loads((IRS / "manifest.json").read_text(encoding="utf-8"))["entries"]
-    entries = models if isinstance(models, list) else list(models.values())
-    ir_entries = irs if isinstance(irs, list) else list(irs.values())
-    amps = sorted(e["name"] for e in entries if e["kind"] == "amp")
-    pedals = sorted(e["name"] for e in entries if e["kind"] == "pedal")
-    return Bundled(tuple(amps), tuple(pedals), tuple(sorted(e["name"] for e in ir_entries)))
+    """The bundled amps, pedals and IRs from the manifests, sorted by name.
+
+    Only the catalogue's naming scheme (amp_*, pedal_*, cab_*) counts, so a file added to the
+    folders for another purpose does not reshuffle every case.
+    """
+    models = _entries(MODELS)
+    amps = sorted(e["name"] for e in models if e["kind"] == "amp" and e["name"].startswith("amp_"))
+    pedals = sorted(e["name"] for e in models
+                    if e["kind"] == "pedal" and e["name"].startswith("pedal_"))
+    irs = sorted(e["name"] for e in _entries(IRS) if e["name"].startswith("cab_"))
+    return Bundled(tuple(amps), tuple(pedals), tuple(irs))
 
 
 def voicing_of(amp_name: str | None) -> str:
-    """The voicing an amp capture belongs to: its name without the gain suffix."""
+    """The voicing an amp capture belongs to: its name without the gain suffix (_g5)."""
     if not amp_name:
         return ""
     stem, _, last = amp_name.rpartition("_")
-    return stem if last.startswith("g") and stem else amp_name
-
-
-# ------------------------------------------------------------------------------ performances
-
-
-def loud_level_db(x: np.ndarray) -> float:
-    """Level of the loud 10 ms frames (95th percentile, dBFS)."""
-    n = len(x) // FRAME
-    frames = np.asarray(x[: n * FRAME], dtype=np.float64).reshape(n, FRAME)
-    return float(np.percentile(10 * np.log10(np.mean(frames**2, axis=1) + 1e-12), 95))
-
-
-@dataclass(frozen=True)
-class Performance:
-    """One synthetic DI performance."""
-
-    seconds: float
-    seed: int
-    tempo_bpm: float
-    loud_db: float  # level of the loud frames it is scaled to
-
-    def render(self) -> np.ndarray:
-        """The DI as mono float32 at 48 kHz."""
-        plucks = di_synth.riff(self.seconds, seed=self.seed, tempo_bpm=self.tempo_bpm)
-        x = di_synth.render(plucks, self.seconds, seed=self.seed, peak=0.5).astype(np.float64)
-        x *= 10 ** ((self.loud_db - loud_level_db(x)) / 20)
-        return x.astype(np.float32)
-
-
-# ----------------------------------------------------------------------------- hidden rigs
-
-
-@dataclass
-class Hidden:
-    """The rig behind a reference: a description, a renderer, and its library rig if any."""
-
-    kind: str  # "library" or "outside"
-    description: dict[str, Any]
-    render: Render = field(repr=False)
-    amp: str | None = None  # library amp name (library rigs only)
-    rig_json: dict[str, Any] | None = None  # the rig JSON (library rigs only)
+    return stem if last.startswith("g") and last[1:].isdigit() and stem else amp_name
 
 
 def _uniform(rng: np.random.Generator, low: float, high: float, digits: int = 2) -> float:
@@ -117,18 +107,19 @@ def _uniform(rng: np.random.Generator, low: float, high: float, digits: int = 2)
 
 
 def library_params(rng: np.random.Generator) -> dict[str, float]:
-    """Post-FX settings in modest ranges (reverb and delay are off half of the time)."""
+    """Post-FX settings inside the rig ranges, in amounts a player uses (reverb on half of the
+    time, delay a third)."""
     reverb = rng.random() < 0.5
     delay = rng.random() < 0.35
     return {
-        "input_gain_db": _uniform(rng, -4.0, 4.0, 1),
+        "input_gain_db": _uniform(rng, -6.0, 6.0, 1),
         "pre_eq_gain_db": _uniform(rng, -6.0, 6.0, 1),
-        "pre_eq_freq_hz": round(float(np.exp(rng.uniform(np.log(500), np.log(2500)))), 0),
-        "reverb_wet": _uniform(rng, 0.05, 0.25) if reverb else 0.0,
-        "reverb_room_size": _uniform(rng, 0.2, 0.8),
-        "delay_time_ms": round(float(rng.uniform(90.0, 400.0)), 0),
-        "delay_mix": _uniform(rng, 0.05, 0.2) if delay else 0.0,
-        "final_eq_gain_db": _uniform(rng, -2.0, 2.0, 1),
+        "pre_eq_freq_hz": round(float(np.exp(rng.uniform(np.log(400), np.log(3000)))), 0),
+        "reverb_wet": _uniform(rng, 0.05, 0.3) if reverb else 0.0,
+        "reverb_room_size": _uniform(rng, 0.1, 0.9),
+        "delay_time_ms": round(float(rng.uniform(80.0, 450.0)), 0),
+        "delay_mix": _uniform(rng, 0.05, 0.25) if delay else 0.0,
+        "final_eq_gain_db": _uniform(rng, -3.0, 3.0, 1),
     }
 
 
@@ -146,22 +137,12 @@ def library_rig_json(pedal: str | None, amp: str, ir: str,
 
 
 def render_rig_json(rig_json: dict[str, Any], x: np.ndarray) -> np.ndarray:
-    """A rig JSON rendered as the plugin plays it, mixed to mono."""
+    """A rig JSON rendered as the plugin plays it, mixed to mono (as the metrics hear it)."""
     from tonematch.render import render_rig
     from tonematch.rig import Rig
 
     rig = Rig.from_dict(rig_json, "hidden rig")
     return np.asarray(render_rig(rig, np.asarray(x, dtype=np.float32)), np.float64).mean(axis=0)
-
-
-def library_hidden(rng: np.random.Generator, amp: str) -> Hidden:
-    """A bundled pedal (or none) → the given amp → a bundled IR, with random post-FX."""
-    lib = bundled()
-    pedal = str(rng.choice(lib.pedals)) if rng.random() < 0.5 else None
-    ir = str(rng.choice(lib.irs))
-    rig_json = library_rig_json(pedal, amp, ir, library_params(rng))
-    description = {"pedal": pedal, "amp": amp, "ir": ir, "params": rig_json["params"]}
-    return Hidden("library", description, lambda x: render_rig_json(rig_json, x), amp, rig_json)
 
 
 def random_rig_json(rng: np.random.Generator) -> dict[str, Any]:
@@ -174,167 +155,301 @@ def random_rig_json(rng: np.random.Generator) -> dict[str, Any]:
                             RigParams().to_dict())
 
 
-# ------------------------------------------------------------------------------ outside rigs
+# ------------------------------------------------------------------------------ hidden rigs
+
+
+@dataclass
+class Hidden:
+    """The rig behind a reference: a description, a renderer, and its rig JSON if bundled."""
+
+    kind: str  # "library" or "outside"
+    description: dict[str, Any]
+    render: Render = field(repr=False)
+    rig_json: dict[str, Any] | None = None  # the rig JSON (library rigs only)
+
+    @property
+    def amp(self) -> str | None:
+        return self.rig_json["rig"]["amp_nam"] if self.rig_json else None
+
+
+def library_hidden(rng: np.random.Generator, amp: str) -> Hidden:
+    """A bundled pedal (or none) → the given amp → a bundled IR, with random post-FX."""
+    lib = bundled()
+    pedal = str(rng.choice(lib.pedals)) if rng.random() < 0.5 else None
+    ir = str(rng.choice(lib.irs))
+    rig_json = library_rig_json(pedal, amp, ir, library_params(rng))
+    description = {"pedal": pedal, "amp": amp, "ir": ir, "params": rig_json["params"]}
+    return Hidden("library", description, lambda x: render_rig_json(rig_json, x), rig_json)
+
+
+# ---------------------------------------------------------------------- third-party stages
+
+
+@dataclass
+class Stage:
+    """One third-party effect with its settings: what it is, and how to run it."""
+
+    what: str  # "<package> <plugin>", e.g. "caps AmpVTS" or "pedalboard Distortion"
+    settings: dict[str, Any]
+    run: Render = field(repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        return {"plugin": self.what, **self.settings}
+
+
+def ladspa(library: str, label: str, what: str, **controls: float) -> Stage:
+    """A LADSPA plugin with fixed controls (port names as the plugin declares them)."""
+    import _ladspa
+
+    info = _ladspa.plugin(library, label)
+    return Stage(what, dict(controls), lambda x: _ladspa.process(info, x, RATE, controls))
+
+
+def board(what: str, settings: dict[str, Any], plugins: list[Any]) -> Stage:
+    """pedalboard built-ins as one stage (mono in, mono out)."""
+    import pedalboard as pb
+
+    chain = pb.Pedalboard(plugins)
+
+    def run(x: np.ndarray) -> np.ndarray:
+        y = chain(np.asarray(x, dtype=np.float32)[None, :], RATE)  # reset=True: no state kept
+        return np.asarray(y, dtype=np.float64).mean(axis=0)
+
+    return Stage(what, settings, run)
+
+
+def _probe() -> np.ndarray:
+    """A fixed phrase at a typical playing level, to set levels between stages."""
+    return _probe_cached().copy()
 
 
 @lru_cache(maxsize=1)
-def _calibration_probe() -> np.ndarray:
-    """A fixed phrase at the DI level the library was captured at (peak 0.5)."""
-    plucks = di_synth.riff(6.0, seed=777, tempo_bpm=104.0)
-    return di_synth.render(plucks, 6.0, seed=777, peak=0.5)
+def _probe_cached() -> np.ndarray:
+    p = Performance("synth", "chords", 9, "minor", "mid", 100.0, 6.0, 4242, -20.0)
+    return p.render().astype(np.float64)
 
 
-def calibrated(fn: Render, gain_db: float) -> Render:
-    """fn, then the fixed gain that makes the probe come out gain_db louder than it went in."""
-    probe = _calibration_probe()
-    g = 10 ** ((gain_db + loud_level_db(probe) - loud_level_db(fn(probe))) / 20)
-    return lambda x: g * np.asarray(fn(x), dtype=np.float64)
+def level_set(stage: Stage, gain_db: float) -> Stage:
+    """The stage followed by the fixed gain that makes the probe come out gain_db louder than it
+    went in: a pedal's level knob set by ear, so the amp after it sees a sensible input."""
+    probe = _probe()
+    g = 10 ** ((gain_db + loud_level_db(probe) - loud_level_db(stage.run(probe))) / 20)
+    settings = {**stage.settings, "level_to_db": gain_db}
+    return Stage(stage.what, settings, lambda x: g * stage.run(x))
 
 
-def random_cab(rng: np.random.Generator) -> cab_sim.CabSettings:
-    """Cabinet settings drawn from continuous ranges (never one of the library's IRs)."""
-    mic = str(rng.choice(["dynamic_cap", "dynamic_edge", "ribbon", "condenser_room"]))
-    size = int(rng.choice([10, 12, 12, 15]))
-    room = mic == "condenser_room"
-    return cab_sim.CabSettings(
-        speakers=1 if size == 15 else int(rng.choice([1, 2, 4])),
-        speaker_size_in=size,
-        open_back=bool(rng.random() < 0.5),
-        resonance_hz=_uniform(rng, 70.0, 130.0, 1),
-        breakup_hz=_uniform(rng, 1800.0, 3300.0, 0),
-        rolloff_hz=_uniform(rng, 4200.0, 7200.0, 0),
-        mic=mic,
-        distance_cm=_uniform(rng, 30.0, 100.0, 0) if room else _uniform(rng, 1.0, 20.0, 1),
-        length_ms=_uniform(rng, 120.0, 190.0, 0),
-    )
+def _cab(rng: np.random.Generator) -> Stage:
+    if rng.random() < 0.5:
+        return ladspa("caps.so", "CabinetIV", "caps CabinetIV", model=int(rng.integers(0, 25)))
+    return ladspa("caps.so", "CabinetIII", "caps CabinetIII", model=int(rng.integers(0, 17)),
+                  alt=int(rng.integers(0, 2)))
 
 
-def _off_catalog_gain(rng: np.random.Generator, voicing: amp_sim.Voicing) -> float:
-    """A gain knob at least 0.6 away from every gain the library captured."""
-    taken = [g for g, _, _ in voicing.gains]
-    while True:
-        g = _uniform(rng, 2.0, 9.5, 1)
-        if min(abs(g - t) for t in taken) >= 0.6:
-            return g
+def _pedal(rng: np.random.Generator) -> Stage:
+    """A drive, boost or compressor pedal from a third-party package, level set by ear."""
+    import pedalboard as pb
 
-
-def random_voicing(rng: np.random.Generator) -> tuple[str, amp_sim.VoicingSettings]:
-    """A library voicing at an off-catalog gain with its tone stack moved (never captured)."""
-    v = amp_sim.VOICINGS[int(rng.integers(len(amp_sim.VOICINGS)))]
-    gain = _off_catalog_gain(rng, v)
-    level = float(np.interp(gain, [g for g, _, _ in v.gains], [lv for _, _, lv in v.gains]))
-    s = replace(v.base, gain=gain, level=round(level, 3),
-                bass_db=v.base.bass_db + _uniform(rng, -3.0, 3.0, 1),
-                mid_db=v.base.mid_db + _uniform(rng, -3.0, 3.0, 1),
-                treble_db=v.base.treble_db + _uniform(rng, -3.0, 3.0, 1),
-                presence_db=v.base.presence_db + _uniform(rng, -2.0, 2.0, 1))
-    return v.key, s
-
-
-def random_pedal(rng: np.random.Generator) -> tuple[str, dict[str, Any], Render]:
-    """A pedal simulation at off-catalog settings (its output level calibrated separately)."""
-    kind = str(rng.choice(["overdrive", "blues_driver", "boost"]))
-    s: Any
-    if kind == "overdrive":
-        s = pedal_sim.OverdriveSettings(drive=_uniform(rng, 1.0, 8.5, 1),
-                                        tone=_uniform(rng, 2.0, 8.0, 1), level=0.5)
-        fn: Callable[[np.ndarray, Any], np.ndarray] = pedal_sim.overdrive
-    elif kind == "blues_driver":
-        s = pedal_sim.BluesDriverSettings(gain=_uniform(rng, 1.0, 6.5, 1),
-                                          tone=_uniform(rng, 3.0, 7.0, 1), level=0.3)
-        fn = pedal_sim.blues_driver
+    pick = int(rng.integers(0, 6))
+    if pick == 0:
+        s = ladspa("caps.so", "Saturate", "caps Saturate", mode=int(rng.integers(1, 4)),
+                   **{"gain (dB)": _uniform(rng, 6.0, 24.0, 1)})
+    elif pick == 1:
+        s = ladspa("foverdrive_1196.so", "foverdrive", "swh fast overdrive",
+                   **{"Drive level": _uniform(rng, 1.2, 3.0)})
+    elif pick == 2:
+        s = ladspa("tap_tubewarmth.so", "tap_tubewarmth", "tap TubeWarmth",
+                   **{"Drive": _uniform(rng, 2.0, 10.0, 1),
+                      "Tape--Tube Blend": _uniform(rng, -10.0, 10.0, 1)})
+    elif pick == 3:
+        s = ladspa("tap_sigmoid.so", "tap_sigmoid", "tap Sigmoid Booster",
+                   **{"Pre Gain [dB]": _uniform(rng, 0.0, 18.0, 1)})
+    elif pick == 4:
+        s = ladspa("caps.so", "Compress", "caps Compress",
+                   threshold=_uniform(rng, 0.2, 0.8), strength=_uniform(rng, 0.3, 0.9),
+                   attack=_uniform(rng, 0.2, 0.8), release=_uniform(rng, 0.2, 0.8))
     else:
-        s = pedal_sim.BoostSettings(gain_db=_uniform(rng, 3.0, 10.0, 1),
-                                    treble_db=_uniform(rng, 0.0, 3.0, 1), level=1.0)
-        fn = pedal_sim.boost
-    return kind, asdict(s), lambda x: fn(np.asarray(x, dtype=np.float32), s)
+        settings = {"drive_db": _uniform(rng, 10.0, 30.0, 1),
+                    "lowpass_hz": _uniform(rng, 2500.0, 6000.0, 0)}
+        s = board("pedalboard Distortion+LowpassFilter", settings,
+                  [pb.Distortion(drive_db=settings["drive_db"]),
+                   pb.LowpassFilter(cutoff_frequency_hz=settings["lowpass_hz"])])
+    return level_set(s, _uniform(rng, 0.0, 8.0, 1))
 
 
-def post_fx(rng: np.random.Generator) -> tuple[list[Any], dict[str, Any]]:
-    """Optional pedalboard reverb or delay in modest amounts."""
+def _amp_vts(rng: np.random.Generator) -> Stage:
+    return ladspa("caps.so", "AmpVTS", "caps AmpVTS", over=2,
+                  gain=_uniform(rng, 0.05, 1.0), bright=_uniform(rng, 0.0, 1.0),
+                  power=_uniform(rng, 0.1, 0.9), tonestack=int(rng.integers(0, 9)),
+                  bass=_uniform(rng, 0.1, 0.9), mid=_uniform(rng, 0.1, 0.9),
+                  treble=_uniform(rng, 0.1, 1.0), attack=_uniform(rng, 0.1, 0.9),
+                  squash=_uniform(rng, 0.1, 0.9), lowcut=_uniform(rng, 0.2, 0.9))
+
+
+def _tube_preamp(rng: np.random.Generator) -> list[Stage]:
+    """A small tube-style amp from TAP and SWH saturators and C*'s passive tone stack."""
+    first = (ladspa("tap_tubewarmth.so", "tap_tubewarmth", "tap TubeWarmth",
+                    **{"Drive": _uniform(rng, 2.0, 10.0, 1),
+                       "Tape--Tube Blend": _uniform(rng, 0.0, 10.0, 1)})
+             if rng.random() < 0.5 else
+             ladspa("valve_1209.so", "valve", "swh valve saturation",
+                    **{"Distortion level": _uniform(rng, 0.3, 1.0),
+                       "Distortion character": _uniform(rng, 0.0, 0.8)}))
+    stages = [level_set(first, _uniform(rng, 6.0, 18.0, 1))]
+    if rng.random() < 0.5:
+        stages.append(ladspa("foverdrive_1196.so", "foverdrive", "swh fast overdrive",
+                             **{"Drive level": _uniform(rng, 1.0, 3.0)}))
+    stages.append(ladspa("caps.so", "ToneStack", "caps ToneStack",
+                         model=int(rng.integers(0, 9)), bass=_uniform(rng, 0.1, 0.9),
+                         mid=_uniform(rng, 0.1, 0.9), treble=_uniform(rng, 0.1, 0.9)))
+    return stages
+
+
+def _board_amp(rng: np.random.Generator) -> Stage:
+    """A distortion 'amp' from pedalboard's filters, drive and (sometimes) compressor."""
     import pedalboard as pb
 
-    pick = rng.random()
-    if pick < 0.35:
-        wet, room = _uniform(rng, 0.05, 0.2), _uniform(rng, 0.2, 0.7)
-        return [pb.Reverb(room_size=room, wet_level=wet, dry_level=1.0 - wet)], {
-            "reverb": {"room_size": room, "wet_level": wet}}
-    if pick < 0.6:
-        t, mix = _uniform(rng, 0.09, 0.4, 3), _uniform(rng, 0.05, 0.15)
-        return [pb.Delay(delay_seconds=t, feedback=0.25, mix=mix)], {
-            "delay": {"seconds": t, "feedback": 0.25, "mix": mix}}
-    return [], {}
+    s: dict[str, Any] = {
+        "pre_gain_db": _uniform(rng, 0.0, 10.0, 1), "highpass_hz": _uniform(rng, 70.0, 180.0, 0),
+        "drive_db": _uniform(rng, 8.0, 34.0, 1), "mid_hz": _uniform(rng, 400.0, 1800.0, 0),
+        "mid_db": _uniform(rng, -8.0, 8.0, 1), "lowpass_hz": _uniform(rng, 4000.0, 9000.0, 0)}
+    plugins: list[Any] = [pb.Gain(gain_db=s["pre_gain_db"]),
+                          pb.HighpassFilter(cutoff_frequency_hz=s["highpass_hz"]),
+                          pb.Distortion(drive_db=s["drive_db"]),
+                          pb.PeakFilter(cutoff_frequency_hz=s["mid_hz"], gain_db=s["mid_db"],
+                                        q=0.8),
+                          pb.LowpassFilter(cutoff_frequency_hz=s["lowpass_hz"])]
+    if rng.random() < 0.5:
+        comp = {"threshold_db": _uniform(rng, -24.0, -8.0, 1), "ratio": _uniform(rng, 2.0, 6.0, 1),
+                "attack_ms": _uniform(rng, 2.0, 15.0, 1), "release_ms": _uniform(rng, 60, 250, 0)}
+        plugins.append(pb.Compressor(**comp))
+        s["compressor"] = comp
+    return board("pedalboard Gain+HighpassFilter+Distortion+PeakFilter+LowpassFilter", s, plugins)
 
 
-def _board(plugins: list[Any]) -> Render:
-    """A pedalboard chain as a mono renderer (identity when empty)."""
+def _time_fx(rng: np.random.Generator, which: str) -> Stage | None:
+    """Nothing, a delay (time and mix recorded as ms and 0–1 wet share) or a reverb."""
     import pedalboard as pb
 
-    if not plugins:
-        return lambda x: np.asarray(x, dtype=np.float64)
-    board = pb.Pedalboard(plugins)
-    return lambda x: np.asarray(board(np.asarray(x, dtype=np.float32)[None, :], RATE),
-                                dtype=np.float64)[0]
+    if which == "dry":
+        return None
+    if which == "delay":
+        ms, mix, fb = _uniform(rng, 90.0, 480.0, 0), _uniform(rng, 0.08, 0.35), _uniform(rng, 0.1,
+                                                                                          0.45)
+        if rng.random() < 0.5:
+            return board("pedalboard Delay", {"delay_ms": ms, "mix": mix, "feedback": fb},
+                         [pb.Delay(delay_seconds=ms / 1000, feedback=fb, mix=mix)])
+        # TAP Echo: dry at 0 dB, echo at a level whose share of dry+echo amplitude is `mix`
+        echo_db = round(20 * np.log10(mix / (1 - mix)), 1)
+        s = ladspa("tap_echo.so", "tap_stereo_echo", "tap Stereo Echo",
+                   **{"L Delay [ms]": ms, "R/Haas Delay [ms]": ms, "L Feedback [%]": 100 * fb,
+                      "R/Haas Feedback [%]": 100 * fb, "L Echo Level [dB]": echo_db,
+                      "R Echo Level [dB]": echo_db, "Dry Level [dB]": 0.0})
+        s.settings.update({"delay_ms": ms, "mix": mix, "feedback": fb})
+        return s
+    pick = int(rng.integers(0, 3))
+    if pick == 0:
+        return ladspa("caps.so", "Plate", "caps Plate", blend=_uniform(rng, 0.08, 0.35),
+                      tail=_uniform(rng, 0.3, 0.8), damping=_uniform(rng, 0.2, 0.8))
+    if pick == 1:
+        return ladspa("tap_reverb.so", "tap_reverb", "tap Reverberator",
+                      **{"Decay [ms]": _uniform(rng, 600.0, 3500.0, 0), "Dry Level [dB]": 0.0,
+                         "Wet Level [dB]": _uniform(rng, -22.0, -8.0, 1),
+                         "Reverb Type": int(rng.integers(0, 43))})
+    wet, room = _uniform(rng, 0.08, 0.3), _uniform(rng, 0.2, 0.85)
+    return board("pedalboard Reverb", {"room_size": room, "wet_level": wet,
+                                        "dry_level": round(1 - wet, 2)},
+                 [pb.Reverb(room_size=room, wet_level=wet, dry_level=1 - wet)])
 
 
-def _cab_render(settings: cab_sim.CabSettings) -> Render:
-    ir = cab_sim.impulse_response(settings).astype(np.float64)
-    return lambda x: fftconvolve(np.asarray(x, dtype=np.float64), ir)[: len(x)]
+OUTSIDE_FAMILIES = ("caps_vts", "tube_preamp", "pedalboard_amp", "caps_vts_pedal")
+TIME_FX = ("dry", "delay", "reverb")
 
 
-def _compose(*stages: Render) -> Render:
-    def run(x: np.ndarray) -> np.ndarray:
+def outside_hidden(rng: np.random.Generator, family: str, time_fx: str) -> Hidden:
+    """A third-party chain: [pedal] → amp → cabinet → [delay or reverb]."""
+    stages: list[Stage] = []
+    if family == "caps_vts_pedal" or (family != "pedalboard_amp" and rng.random() < 0.3):
+        stages.append(_pedal(rng))
+    if family in ("caps_vts", "caps_vts_pedal"):
+        stages.append(_amp_vts(rng))
+    elif family == "tube_preamp":
+        stages += _tube_preamp(rng)
+    else:
+        stages.append(_board_amp(rng))
+        # pedalboard's Distortion ends near full scale; a cabinet after it expects less
+        stages.append(board("pedalboard Gain", {"gain_db": -10.0}, [_gain(-10.0)]))
+    stages.append(_cab(rng))
+    fx = _time_fx(rng, time_fx)
+    if fx is not None:
+        stages.append(fx)
+
+    def render(x: np.ndarray) -> np.ndarray:
         y = np.asarray(x, dtype=np.float64)
-        for stage in stages:
-            y = stage(y)
+        for s in stages:
+            y = s.run(y)
         return y
 
-    return run
+    description = {"family": family, "time_fx": time_fx,
+                   "stages": [s.describe() for s in stages]}
+    return Hidden("outside", description, render)
 
 
-def sim_hidden(rng: np.random.Generator) -> Hidden:
-    """Pedal simulation (or none) → voiced amp off the catalog → off-library cab → post-FX."""
-    voicing, amp_settings = random_voicing(rng)
-    stages: list[Render] = []
-    description: dict[str, Any] = {"chain": "amp_sim", "voicing": f"amp_{voicing}"}
-    if rng.random() < 0.5:
-        kind, settings, pedal = random_pedal(rng)
-        boost_db = _uniform(rng, 0.0, 6.0, 1)
-        stages.append(calibrated(pedal, boost_db))
-        description["pedal"] = {"type": kind, "settings": settings, "output_gain_db": boost_db}
-    stages.append(lambda x: amp_sim.voiced_amp(np.asarray(x, np.float32), amp_settings))
-    cab = random_cab(rng)
-    stages.append(_cab_render(cab))
-    fx, fx_desc = post_fx(rng)
-    stages.append(_board(fx))
-    description.update({"amp_settings": asdict(amp_settings), "cab": asdict(cab), **fx_desc})
-    return Hidden("outside", description, _compose(*stages))
-
-
-def pedalboard_hidden(rng: np.random.Generator) -> Hidden:
-    """A pedalboard gain/distortion/filter/compressor chain → off-library cab → post-FX."""
+def _gain(db: float) -> Any:
     import pedalboard as pb
 
-    drive = {"pre_gain_db": _uniform(rng, 0.0, 10.0, 1), "drive_db": _uniform(rng, 12.0, 32.0, 1),
-             "highpass_hz": _uniform(rng, 70.0, 160.0, 0),
-             "mid_hz": _uniform(rng, 500.0, 1600.0, 0), "mid_db": _uniform(rng, -6.0, 6.0, 1),
-             "lowpass_hz": _uniform(rng, 4500.0, 9000.0, 0)}
-    plugins: list[Any] = [pb.Gain(gain_db=drive["pre_gain_db"]),
-                          pb.HighpassFilter(cutoff_frequency_hz=drive["highpass_hz"]),
-                          pb.Distortion(drive_db=drive["drive_db"]),
-                          pb.PeakFilter(cutoff_frequency_hz=drive["mid_hz"],
-                                        gain_db=drive["mid_db"], q=0.8),
-                          pb.LowpassFilter(cutoff_frequency_hz=drive["lowpass_hz"])]
-    if rng.random() < 0.5:
-        comp = {"threshold_db": _uniform(rng, -24.0, -10.0, 1), "ratio": _uniform(rng, 2.0, 5.0, 1),
-                "attack_ms": 5.0, "release_ms": 120.0}
-        plugins.append(pb.Compressor(**comp))
-        drive["compressor"] = comp
-    cab = random_cab(rng)
-    fx, fx_desc = post_fx(rng)
-    description = {"chain": "pedalboard", **drive, "cab": asdict(cab), **fx_desc}
-    render = _compose(_board(plugins), lambda y: 0.3 * y, _cab_render(cab), _board(fx))
-    return Hidden("outside", description, render)
+    return pb.Gain(gain_db=db)
+
+
+# ------------------------------------------------------------------------------ performances
+
+
+def _style_pair(split: str, kind: str, index: int) -> tuple[str, str]:
+    """DI and reference styles: the 20 ordered pairs of different styles in a fixed shuffled
+    order, so every split covers chords vs single notes both ways evenly."""
+    from _di import STYLES
+
+    pairs = [(a, b) for a in STYLES for b in STYLES if a != b]
+    order = np.random.default_rng([SPLITS[split]["seed"], KIND_IDS[kind], 99]).permutation(
+        len(pairs))
+    return pairs[int(order[index % len(pairs)])]
+
+
+def _differs(rng: np.random.Generator, sources: tuple[str, ...], seconds: tuple[float, float],
+             ref_seconds: tuple[float, float], styles: tuple[str, str]) -> tuple[Performance,
+                                                                                 Performance]:
+    """A DI and a reference performance that differ in style, key, register and tempo; same
+    playing level; the reference's guitar is the DI's half of the time."""
+    from _di import REGISTERS, SCALES
+
+    registers = rng.choice(list(REGISTERS), size=2, replace=False)
+    keys = rng.choice(12, size=2, replace=False)
+    scales = rng.choice(list(SCALES), size=2)
+    t1 = _uniform(rng, 75.0, 150.0, 0)
+    factor = float(rng.uniform(1.18, 1.45))  # at least 18 % faster or slower
+    t2 = t1 * factor if rng.random() < 0.5 else t1 / factor
+    if not 65.0 <= t2 <= 180.0:
+        t2 = t1 / factor if t2 > t1 else t1 * factor
+    t2 = round(t2, 0)
+    seeds = rng.choice(1_000_000, size=2, replace=False)
+    loud = _uniform(rng, -24.0, -17.0, 1)
+    src = sources[0]  # the caller rotates the list so every source plays its share of DIs
+    ref_src = src if rng.random() < 0.5 else str(rng.choice(sources))
+    di = Performance(src, str(styles[0]), int(keys[0]), str(scales[0]), str(registers[0]), t1,
+                     _uniform(rng, *seconds, 1), int(seeds[0]), loud)
+    ref = Performance(ref_src, str(styles[1]), int(keys[1]), str(scales[1]), str(registers[1]),
+                      t2, _uniform(rng, *ref_seconds, 1), int(seeds[1]), loud)
+    return di, ref
+
+
+def _same_part(rng: np.random.Generator, sources: tuple[str, ...],
+               index: int) -> tuple[Performance, Performance]:
+    from _di import REGISTERS, SCALES, STYLES
+
+    di = Performance(sources[0], STYLES[index % len(STYLES)], int(rng.integers(12)),
+                     str(rng.choice(list(SCALES))), str(rng.choice(list(REGISTERS))),
+                     _uniform(rng, 75.0, 150.0, 0), _uniform(rng, 12.0, 15.0, 1),
+                     int(rng.integers(1_000_000)), _uniform(rng, -24.0, -17.0, 1))
+    return di, di.again(int(rng.integers(1_000_000)))
 
 
 # ------------------------------------------------------------------------------------ cases
@@ -345,47 +460,111 @@ class Case:
     """One benchmark case."""
 
     name: str
+    kind: str  # "library", "outside" or "same_part"
+    split: str
+    index: int
     di: Performance
     ref: Performance
     hidden: Hidden
 
-    @property
-    def kind(self) -> str:
-        return self.hidden.kind
-
     def describe(self) -> dict[str, Any]:
         """What the JSON row records about the case."""
-        return {"name": self.name, "kind": self.kind, "di": asdict(self.di),
-                "reference": asdict(self.ref), "hidden": self.hidden.description}
+        return {"name": self.name, "kind": self.kind, "split": self.split,
+                "hidden_kind": self.hidden.kind, "di": self.di.describe(),
+                "reference": self.ref.describe(), "hidden": self.hidden.description}
 
 
-def performances(rng: np.random.Generator) -> tuple[Performance, Performance]:
-    """A 12–15 s DI and a 20–30 s reference performance at the same loudness."""
-    loud = _uniform(rng, -24.0, -18.0, 1)
-    seeds = rng.choice(100_000, size=2, replace=False)
-    di = Performance(_uniform(rng, 12.0, 15.0, 1), int(seeds[0]), _uniform(rng, 84, 140, 0), loud)
-    ref = Performance(_uniform(rng, 20.0, 30.0, 1), int(seeds[1]), _uniform(rng, 84, 140, 0), loud)
-    return di, ref
+def make_case(split: str, kind: str, index: int) -> Case:
+    """Case `index` of a kind in a split (independent of how many cases are run)."""
+    cfg = SPLITS[split]
+    rng = np.random.default_rng([cfg["seed"], KIND_IDS[kind], index])
+    turn = (index + KIND_IDS[kind]) % len(cfg["sources"])
+    sources = cfg["sources"][turn:] + cfg["sources"][:turn]
+    if kind == "library":
+        di, ref = _differs(rng, sources, (12.0, 15.0), (20.0, 28.0),
+                           _style_pair(split, kind, index))
+        # distinct amps first: a fixed per-split permutation of the catalogue
+        amps = np.random.default_rng([cfg["seed"], 0]).permutation(bundled().amps)
+        hidden = library_hidden(rng, str(amps[index % len(amps)]))
+    elif kind == "outside":
+        di, ref = _differs(rng, sources, (12.0, 15.0), (20.0, 28.0),
+                           _style_pair(split, kind, index))
+        hidden = outside_hidden(rng, OUTSIDE_FAMILIES[index % len(OUTSIDE_FAMILIES)],
+                                TIME_FX[index % len(TIME_FX)])
+    else:
+        di, ref = _same_part(rng, sources, index)
+        if index % 2 == 0:
+            lib = bundled()
+            hidden = library_hidden(rng, str(lib.amps[int(rng.integers(len(lib.amps)))]))
+        else:
+            hidden = outside_hidden(rng, OUTSIDE_FAMILIES[(index // 2) % len(OUTSIDE_FAMILIES)],
+                                    TIME_FX[(index // 2) % len(TIME_FX)])
+    prefix = {"library": "lib", "outside": "out", "same_part": "same"}[kind]
+    return Case(f"{prefix}{index:02d}", kind, split, index, di, ref, hidden)
 
 
-def make_cases(n_library: int, n_outside: int, seed: int) -> list[Case]:
-    """The benchmark's cases for a seed: library rigs (distinct amps first), then outside rigs."""
-    amps = list(np.random.default_rng([seed, 0]).permutation(bundled().amps))
-    cases = []
-    for i in range(n_library):
-        rng = np.random.default_rng([seed, 1, i])
-        di, ref = performances(rng)
-        hidden = library_hidden(rng, str(amps[i % len(amps)]))
-        cases.append(Case(f"lib{i:02d}", di, ref, hidden))
-    for j in range(n_outside):
-        rng = np.random.default_rng([seed, 2, j])
-        di, ref = performances(rng)
-        hidden = sim_hidden(rng) if j % 2 == 0 else pedalboard_hidden(rng)
-        cases.append(Case(f"out{j:02d}", di, ref, hidden))
-    return cases
+def make_cases(split: str, counts: dict[str, int] | None = None) -> list[Case]:
+    """The split's cases, kinds interleaved in proportion, so the first N of the list are a
+    fair sample of all kinds (what `--cases N` runs)."""
+    counts = counts or DEFAULT_COUNTS
+    keyed = [((i + 0.5) / n, KIND_IDS[kind], kind, i)
+             for kind, n in counts.items() for i in range(n)]
+    return [make_case(split, kind, i) for _, _, kind, i in sorted(keyed)]
 
 
-def render_reference(case: Case) -> np.ndarray:
-    """The reference recording: the other performance through the hidden rig, peak 0.9."""
-    y = case.hidden.render(case.ref.render())
-    return (REF_PEAK * y / (np.max(np.abs(y)) + 1e-12)).astype(np.float32)
+# ----------------------------------------------------------------------------------- audio
+
+
+@dataclass
+class CaseAudio:
+    """The signals of a case: the DI, the reference and the ideal result (all mono, 48 kHz)."""
+
+    di: np.ndarray
+    ref: np.ndarray
+    ideal: np.ndarray
+    mastering_gain_db: float
+
+
+def _file_digest(path: str | None) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else ""
+
+
+def cache_key(case: Case) -> str:
+    """Changes whenever anything that shapes the case's audio changes: its description, the
+    code that renders it, and the bundled files of a library rig."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(json.dumps(case.describe(), sort_keys=True).encode())
+    for name in ("_cases.py", "_di.py", "_ladspa.py"):
+        h.update((here / name).read_bytes())
+    if case.hidden.rig_json:
+        r = case.hidden.rig_json["rig"]
+        for key in ("fx_nam_path", "amp_nam_path", "ir_path"):
+            h.update(_file_digest(r[key]).encode())
+    return h.hexdigest()[:16]
+
+
+def render_case(case: Case, use_cache: bool = True) -> CaseAudio:
+    """Renders (or loads from the cache folder) the case's DI, reference and ideal result."""
+    path = CACHE / case.split / f"{case.name}-{cache_key(case)}.npz"
+    if use_cache and path.exists():
+        d = np.load(path)
+        return CaseAudio(d["di"], d["ref"], d["ideal"], float(d["gain_db"]))
+    di = case.di.render()
+    wet_ref = case.hidden.render(case.ref.render())
+    wet_di = case.hidden.render(di)
+    for name, y in (("reference", wet_ref), ("ideal", wet_di)):
+        if not np.all(np.isfinite(y)) or np.max(np.abs(y)) < 1e-6:
+            raise RuntimeError(f"{case.name}: the hidden rig gave a {name} that is silent or "
+                               f"not finite ({case.hidden.description})")
+    gain = REF_PEAK / float(np.max(np.abs(wet_ref)))
+    audio = CaseAudio(di.astype(np.float32), (gain * wet_ref).astype(np.float32),
+                      (gain * wet_di).astype(np.float32), float(20 * np.log10(gain)))
+    if use_cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f"{case.name}-*.npz"):
+            stale.unlink()
+        tmp = path.with_name(path.stem + ".partial.npz")
+        np.savez(tmp, di=audio.di, ref=audio.ref, ideal=audio.ideal,
+                 gain_db=audio.mastering_gain_db)
+        tmp.replace(path)
+    return audio

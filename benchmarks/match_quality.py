@@ -1,36 +1,39 @@
-"""How close the matcher gets to a hidden rig, against simple baselines.
+"""How close the matcher gets to a hidden rig, against simple baselines and the floor.
 
 What it measures
-    Each case is a DI performance and a reference made from a *different* performance (other
-    seed, tempo and length) through a hidden rig (`_cases.py`): a bundled pedal/amp/IR with
-    random post-FX (library cases), or a chain no library entry reproduces (outside cases: the
-    amp simulation at off-catalog settings or a pedalboard distortion chain, into a cabinet IR
-    that is not in the IR library). The matcher (`tonematch.matcher.match`, bundled library,
-    fixed seed) sees only the DI and the reference. Its rig renders the DI; that render is
-    compared with the DI rendered through the hidden rig (`_metrics.py`): 1/3-octave spectral
-    error, multi-resolution STFT distance and dynamics error, all level-independent. For library
-    cases it also records whether the hidden amp was the matched amp (top-1) or among the rig
-    and its two alternatives (top-3), and the same for the amp's voicing (captures of one
-    voicing at different gains share it, e.g. amp_british_crunch_g5 and _g7).
+    Each case (`_cases.py`) is a DI, a reference and the hidden rig that made the reference:
+    ``library`` (a different performance through bundled gear with random post-FX), ``outside``
+    (a different performance through third-party open-source effects: C* Audio Plugin Suite,
+    TAP, SWH, pedalboard) and ``same_part`` (another take of the DI's own part). DIs are played
+    by the project's synthesiser or by sampled guitars (FluidSynth, Debian's sound fonts). The
+    matcher runs as a user runs it (`tonematch match`, bundled library, fixed seed) and sees only
+    the DI and the reference. Its render of the DI is compared with the ideal result, the DI
+    through the hidden rig (`_metrics.py`): 1/3-octave spectral error, MR-STFT distance, crest
+    factor difference, integrated loudness difference (LU) and output peak (dBFS). Where the
+    hidden rig is bundled gear: amp top-1/top-3 (the rig and its two alternatives), amp voicing
+    top-1/top-3, cabinet top-1, pedal presence (pedal vs none) and the exact pedal.
 
 Baselines, scored the same way
-    raw DI (level-matched); a random library rig (seeded, neutral post-FX); the oracle (the
-    hidden rig rendered again; library cases only); match EQ (the 1/6-octave-smoothed long-term
-    spectrum difference between reference and DI, limited to ±24 dB, applied to the DI as a
-    linear-phase FIR, as EQ-matching tools do). `ref_floor` is the reference itself scored
-    against the target: how far a different performance's long-term spectrum is from the
-    target's, a floor for any note-independent matcher.
+    raw DI and match EQ (the reference/DI long-term spectrum difference, 1/6-octave smoothed,
+    applied to the DI as a linear-phase FIR), both set to the reference's integrated loudness as
+    a user would set a fader; a random library rig (neutral settings); and the floor: the
+    reference itself scored against the ideal result — what copying the reference's statistics
+    exactly gives (its MR-STFT only for same-part cases, where the notes line up).
 
-Targets
-    library cases: amp in top 3 >= 90 %, median spectral error <= 1.5 dB; outside cases: median
-    spectral error <= 2.5 dB; the matcher's median beats match EQ's on spectrum, MR-STFT and
-    dynamics.
+Splits
+    ``dev`` to tune on; ``heldout`` (other seeds, riffs, rigs and DI sources) only to report.
 
-How to run
-    python benchmarks/match_quality.py                    # 16 cases, budget normal
-    python benchmarks/match_quality.py --cases 4 --budget fast
-Results: benchmarks/results/match_quality.json (rows written after every case) and a Markdown
-summary on stdout.
+Honesty rules
+    Results record the commit and the date and are written only from a tree without
+    uncommitted changes (exit 2 otherwise; `--no-save` runs anyway and writes nothing). The
+    matcher must import from this checkout.
+
+How to run (after scripts/setup.sh and scripts/setup_benchmarks.sh)
+    python benchmarks/match_quality.py --split dev                  # 52 cases, budget normal
+    python benchmarks/match_quality.py --split dev --cases 6 --budget fast --no-save
+    python benchmarks/match_quality.py --split heldout              # only to report
+Results: benchmarks/results/match_quality_<split>.json (rewritten after every case) and
+Markdown tables on stdout. Case audio is cached in benchmarks/.cache/ (gitignored).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,29 +55,124 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 from _cases import (
+    DEFAULT_COUNTS,
     IRS,
     MODELS,
     RATE,
+    ROOT,
+    SPLITS,
     Case,
     make_cases,
     random_rig_json,
-    render_reference,
+    render_case,
     render_rig_json,
     voicing_of,
 )
-from _metrics import match_eq, score, spectral_error_db
+from _metrics import (
+    dynamics_error_db,
+    loudness_lufs,
+    match_eq,
+    mrstft_db,
+    peak_dbfs,
+    score,
+    spectral_error_db,
+)
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "match_quality.json"
-METHODS = ("matcher", "match_eq", "raw_di", "random_rig", "oracle", "ref_floor")
-METRICS = ("spectral_err_db", "mrstft_db", "dynamics_err_db")
-COMPARED = ("spectral_err_db", "mrstft_db", "dynamics_err_db")
-TARGETS = {"library_amp_top3": 0.90, "library_spectral_db": 1.5, "outside_spectral_db": 2.5}
+RESULTS = Path(__file__).resolve().parent / "results"
+METHODS = ("matcher", "match_eq", "raw_di", "random_rig", "floor")
+# summary metrics: (key in a score, how a case's value is summarised, label)
+METRICS = (("spectral_err_db", "value", "1/3-oct dB"), ("mrstft_db", "value", "MR-STFT dB"),
+           ("crest_db_err", "value", "crest diff dB"), ("loudness_err_lu", "abs", "|loudness| LU"),
+           ("peak_dbfs", "value", "peak dBFS"))
+COMPARED = ("spectral_err_db", "mrstft_db", "crest_db_err", "loudness_err_lu")
+GROUPS = ("library", "outside", "same_part")
+IDENT_KEYS = ("amp_top1", "amp_top3", "voicing_top1", "voicing_top3", "cab_top1",
+              "pedal_presence", "pedal_exact")
+# issue 10's targets (the held-out split is what they are judged on)
+TARGETS_LIBRARY = {"amp_top1": 0.70, "amp_top3": 0.90, "voicing_top1": 0.85, "cab_top1": 0.70,
+                   "pedal_presence": 0.90}
+TARGET_SPECTRAL_DB = {"library": 2.0, "outside": 3.0, "same_part": 1.2}
+TARGET_MATCH_S = 30.0
+# changes in these never affect what is measured: results and the audio cache
+IGNORED_DIRTY = ("benchmarks/results/", "benchmarks/.cache/")
+THIRD_PARTY_DEBS = ("fluidsynth", "fluid-soundfont-gm", "musescore-general-soundfont", "caps",
+                    "tap-plugins", "swh-plugins")
 
 
-def split_cases(total: int) -> tuple[int, int]:
-    """Library and outside case counts for a total (5 : 3, at least one outside when > 1)."""
-    outside = 0 if total < 2 else max(1, round(total * 3 / 8))
-    return total - outside, outside
+# ------------------------------------------------------------------------------ provenance
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def uncommitted() -> list[str]:
+    """Paths with uncommitted changes (tracked or untracked), results and cache excepted."""
+    out = _git("status", "--porcelain", "--untracked-files=all")
+    paths = [line[3:].split(" -> ")[-1] for line in out.splitlines()]
+    return [p for p in paths if not p.startswith(IGNORED_DIRTY)]
+
+
+def code_version() -> str:
+    """HEAD's commit, marked '+uncommitted' when the tree has changes (for other benchmarks'
+    records)."""
+    try:
+        return _git("rev-parse", "HEAD") + ("+uncommitted" if uncommitted() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def tool_versions() -> dict[str, str | None]:
+    """Versions of the third-party packages the cases are made with."""
+    versions: dict[str, str | None] = {}
+    for deb in THIRD_PARTY_DEBS:
+        try:
+            versions[deb] = subprocess.run(["dpkg-query", "-W", "-f=${Version}", deb],
+                                           capture_output=True, text=True,
+                                           check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            versions[deb] = None
+    try:
+        import pedalboard
+
+        versions["pedalboard"] = str(pedalboard.__version__)
+    except ImportError:
+        versions["pedalboard"] = None
+    return versions
+
+
+def check_dependencies(split: str) -> list[str]:
+    """What is missing to build the split's cases (empty when all is there)."""
+    from _di import SOUND_FONTS
+    from _ladspa import find_library
+
+    missing = []
+    if shutil.which("fluidsynth") is None:
+        missing.append("fluidsynth")
+    fonts = {s.partition(":")[0] for s in SPLITS[split]["sources"] if s != "synth"}
+    missing += [str(SOUND_FONTS[f]) for f in sorted(fonts) if not SOUND_FONTS[f].exists()]
+    for lib in ("caps.so", "tap_tubewarmth.so", "tap_sigmoid.so", "tap_echo.so",
+                "tap_reverb.so", "valve_1209.so", "foverdrive_1196.so"):
+        try:
+            find_library(lib)
+        except FileNotFoundError:
+            missing.append(f"LADSPA {lib}")
+    try:
+        import pedalboard  # noqa: F401
+    except ImportError:
+        missing.append("pedalboard (Python)")
+    return missing
+
+
+def matcher_location(env: dict[str, str]) -> str:
+    """Where `python -m tonematch` imports the package from, with the benchmark's environment."""
+    out = subprocess.run([sys.executable, "-c", "import tonematch; print(tonematch.__file__)"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+# ----------------------------------------------------------------------------------- a case
 
 
 def write_wav(path: Path, x: np.ndarray) -> Path:
@@ -82,138 +181,116 @@ def write_wav(path: Path, x: np.ndarray) -> Path:
     return path
 
 
-def run_matcher(di_path: Path, ref_path: Path, budget: str, seed: int,
-                jobs: int) -> tuple[dict[str, Any], Any, float]:
-    """The matcher's rig (as JSON and as a Rig) and its wall time."""
-    from tonematch.matcher import MatchOptions, match
-
-    options = MatchOptions([MODELS], [IRS], budget, seed, jobs)
+def run_matcher(di_path: Path, ref_path: Path, work: Path, args: argparse.Namespace,
+                env: dict[str, str]) -> tuple[dict[str, Any] | None, np.ndarray | None, float,
+                                              str]:
+    """`tonematch match` as a user runs it: the rig JSON, the matched render (mono), the wall
+    time, and the error message when it failed."""
+    rig_path, render_path = work / "rig.json", work / "matched.wav"
+    for p in (rig_path, render_path):
+        p.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "tonematch", "match", "--di", str(di_path), "--ref",
+           str(ref_path), "--out", str(rig_path), "--render", str(render_path),
+           "--library", str(MODELS), "--irs", str(IRS), "--budget", args.budget,
+           "--seed", "0", "--jobs", str(args.jobs), "--progress", "none"]
     start = time.perf_counter()
-    rig, _ = match(di_path, ref_path, options)
-    return rig.to_dict(), rig, time.perf_counter() - start
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=args.timeout)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0 or not rig_path.exists() or not render_path.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return None, None, seconds, f"exit {proc.returncode}: " + " / ".join(tail)
+    rendered, rate = sf.read(render_path, dtype="float64", always_2d=True)
+    if rate != RATE:
+        return None, None, seconds, f"render at {rate} Hz"
+    return json.loads(rig_path.read_text(encoding="utf-8")), rendered.mean(axis=1), seconds, ""
 
 
-def loss_diagnosis(hidden_json: dict[str, Any], matched_json: dict[str, Any], di: np.ndarray,
-                   ref: np.ndarray, budget: str) -> dict[str, Any]:
-    """The matcher's own loss for the hidden rig and for its pick, on its verify window.
-
-    hidden < matched means the search missed a better rig; hidden >= matched means the loss
-    prefers the wrong rig (or cannot tell them apart).
-    """
-    from tonematch.analysis import analyse
-    from tonematch.audio_io import active_excerpt
-    from tonematch.loss import tone_loss
-    from tonematch.matcher import BUDGETS, REF_ANALYSIS_S
-
-    window = active_excerpt(np.asarray(di, dtype=np.float32), BUDGETS[budget].verify_s)
-    ref_features = analyse(active_excerpt(ref, REF_ANALYSIS_S))
-    hidden = tone_loss(analyse(render_rig_json(hidden_json, window)), ref_features)
-    matched = matched_json.get("loss")
-    return {"hidden_rig_loss": hidden.to_dict(), "matched_loss": matched,
-            "matched_loss_components": matched_json.get("loss_components"),
-            "verdict": "search" if matched is not None and hidden.total < matched else "loss",
-            "sommelier_rank_of_hidden_amp": sommelier_rank(hidden_json["rig"]["amp_nam"], di,
-                                                           ref_features, budget)}
-
-
-def sommelier_rank(amp: str, di: np.ndarray, ref_features: Any, budget: str) -> int | None:
-    """Where the sommelier ranks the hidden amp (0 = first; the grid gets the first few)."""
-    from tonematch.analysis import analyse, frame_levels_db
-    from tonematch.audio_io import spread_excerpt
-    from tonematch.grid_search import ir_band_gains
-    from tonematch.library_index import load_library, probe_level_db
-    from tonematch.matcher import BUDGETS
-    from tonematch.sommelier import rank_models
-
-    b = BUDGETS[budget]
-    excerpt = spread_excerpt(np.asarray(di, dtype=np.float32), b.excerpt_s)
-    offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
-    library = load_library([MODELS], [IRS])
-    ir_gains = np.array([10 * np.log10(ir_band_gains(ir.path) + 1e-20) for ir in library.irs])
-    ranked = rank_models(library.amps, ref_features, offset, b.gains_db,
-                         analyse(excerpt).bands_db, ir_gains)
-    names = [r.entry.name for r in ranked]
-    return names.index(amp) if amp in names else None
-
-
-def rig_amps(rig_json: dict[str, Any]) -> list[str]:
-    """The matched amp, then the alternatives' amps."""
+def identification(hidden: dict[str, Any], rig_json: dict[str, Any]) -> dict[str, bool]:
+    """Did the matcher name the hidden bundled gear? (amp/voicing over the rig and its two
+    alternatives; cabinet and pedal of the rig itself)."""
     amps = [rig_json["rig"]["amp_nam"]]
     amps += [alt["rig"]["amp_nam"] for alt in rig_json.get("alternatives", [])]
-    return amps
-
-
-def identification(hidden_amp: str | None, amps: list[str]) -> dict[str, bool] | None:
-    """Top-1/top-3 hits for the amp and for its voicing."""
-    if not hidden_amp:
-        return None
     voicings = [voicing_of(a) for a in amps]
-    return {"amp_top1": amps[:1] == [hidden_amp], "amp_top3": hidden_amp in amps[:3],
-            "voicing_top1": voicings[:1] == [voicing_of(hidden_amp)],
-            "voicing_top3": voicing_of(hidden_amp) in voicings[:3]}
+    picked_pedal = rig_json["rig"].get("fx_nam") or ""
+    true_pedal = hidden["fx_nam"] or ""
+    return {"amp_top1": amps[0] == hidden["amp_nam"], "amp_top3": hidden["amp_nam"] in amps[:3],
+            "voicing_top1": voicings[0] == voicing_of(hidden["amp_nam"]),
+            "voicing_top3": voicing_of(hidden["amp_nam"]) in voicings[:3],
+            "cab_top1": rig_json["rig"].get("ir") == hidden["ir"],
+            "pedal_presence": bool(picked_pedal) == bool(true_pedal),
+            "pedal_exact": picked_pedal == true_pedal}
 
 
-def outside_voicing_hit(case: Case, amps: list[str]) -> dict[str, bool] | None:
-    """For amp-simulation outside cases: did the matcher pick the voicing the chain started from."""
-    voicing = case.hidden.description.get("voicing")
-    if not voicing:
-        return None
-    found = [voicing_of(a) for a in amps]
-    return {"voicing_top1": found[:1] == [voicing], "voicing_top3": voicing in found[:3]}
+def at_loudness(x: np.ndarray, lufs: float) -> np.ndarray:
+    """x scaled to an integrated loudness (a fader set by ear)."""
+    return np.asarray(x, np.float64) * 10 ** ((lufs - loudness_lufs(x)) / 20)
 
 
-def run_case(case: Case, index: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Renders, matches and scores one case; returns its JSON row."""
-    di = case.di.render()
-    ref = render_reference(case)
-    target = case.hidden.render(di)
-    di_path = write_wav(work / f"{case.name}_di.wav", di)
-    ref_path = write_wav(work / f"{case.name}_ref.wav", ref)
-    rig_json, rig, seconds = run_matcher(di_path, ref_path, args.budget, args.seed, args.jobs)
-    from tonematch.render import render_rig
-
-    matched = np.asarray(render_rig(rig, di), dtype=np.float64).mean(axis=0)
-    random_json = random_rig_json(np.random.default_rng([args.seed, 3, index]))
-    candidates = {"matcher": matched, "match_eq": match_eq(di, ref), "raw_di": di,
-                  "random_rig": render_rig_json(random_json, di)}
-    if case.hidden.rig_json is not None:
-        candidates["oracle"] = render_rig_json(case.hidden.rig_json, di)
-    scores = {name: _rounded(score(x, target)) for name, x in candidates.items()}
-    scores["ref_floor"] = {"spectral_err_db": round(spectral_error_db(ref, target), 3)}
-    if args.keep_audio:
-        _keep_audio(args.keep_audio, case.name, {"di": di, "ref": ref, "target": target,
-                                                 **candidates})
-    amps = rig_amps(rig_json)
-    diagnosis = None
-    if case.hidden.rig_json is not None:
-        diagnosis = loss_diagnosis(case.hidden.rig_json, rig_json, di, ref, args.budget)
-    return {**case.describe(), "scores": scores, "diagnosis": diagnosis,
-            "matched": {"rig": rig_json["rig"], "params": rig_json["params"],
-                        "loss": rig_json.get("loss"), "alternatives_amps": amps[1:],
-                        "loss_components": rig_json.get("loss_components"),
-                        "timings_s": rig_json.get("timings_s")},
-            "random_rig": random_json["rig"]["amp_nam"],
-            "identification": identification(case.hidden.amp, amps),
-            "outside_voicing": outside_voicing_hit(case, amps),
-            "match_seconds": round(seconds, 2), "budget": args.budget}
+def floor_score(case: Case, ref: np.ndarray, ideal: np.ndarray) -> dict[str, float | None]:
+    """The reference itself against the ideal result: what copying its statistics gives."""
+    dyn = dynamics_error_db(ref, ideal)
+    same = case.kind == "same_part"
+    n = min(len(ref), len(ideal))
+    return {"spectral_err_db": spectral_error_db(ref, ideal),
+            "mrstft_db": mrstft_db(ref[:n], ideal[:n]) if same else None,
+            **dyn, "loudness_err_lu": loudness_lufs(ref) - loudness_lufs(ideal),
+            "peak_dbfs": peak_dbfs(ref)}
 
 
-def _rounded(d: dict[str, float]) -> dict[str, float]:
+def _rounded(d: dict[str, Any]) -> dict[str, Any]:
     return {k: round(float(v), 3) if isinstance(v, float) else v for k, v in d.items()}
 
 
-def _keep_audio(folder: Path, name: str, signals: dict[str, np.ndarray]) -> None:
-    """Writes every signal of a case for listening (peak-normalised)."""
+def run_case(case: Case, args: argparse.Namespace, work: Path,
+             env: dict[str, str]) -> dict[str, Any]:
+    """Renders the case, runs the matcher and every baseline, scores them."""
+    audio = render_case(case, use_cache=not args.no_cache)
+    di, ref, ideal = audio.di, audio.ref, audio.ideal
+    di_path, ref_path = write_wav(work / "di.wav", di), write_wav(work / "ref.wav", ref)
+    rig_json, matched, seconds, error = run_matcher(di_path, ref_path, work, args, env)
+    ref_lufs = loudness_lufs(ref)
+    random_json = random_rig_json(np.random.default_rng(
+        [SPLITS[case.split]["seed"], 3, {"library": 1, "outside": 2, "same_part": 3}[case.kind],
+         case.index]))
+    candidates = {"match_eq": at_loudness(match_eq(di, ref), ref_lufs),
+                  "raw_di": at_loudness(di, ref_lufs),
+                  "random_rig": render_rig_json(random_json, di)}
+    if matched is not None:
+        candidates["matcher"] = matched
+    scores: dict[str, Any] = {name: _rounded(score(x, ideal)) for name, x in candidates.items()}
+    scores["floor"] = _rounded(floor_score(case, ref, ideal))
+    if args.keep_audio:
+        keep_audio(args.keep_audio / case.split, case.name,
+                   {"di": di, "ref": ref, "ideal": ideal, **candidates})
+    row: dict[str, Any] = {**case.describe(), "scores": scores,
+                           "mastering_gain_db": round(audio.mastering_gain_db, 2),
+                           "random_rig": random_json["rig"], "match_seconds": round(seconds, 2),
+                           "error": error or None}
+    if rig_json is not None:
+        row["matched"] = {"rig": {k: rig_json["rig"].get(k) for k in ("fx_nam", "amp_nam", "ir")},
+                          "params": rig_json.get("params"), "loss": rig_json.get("loss"),
+                          "alternatives_amps": [a["rig"]["amp_nam"]
+                                                for a in rig_json.get("alternatives", [])],
+                          "match_eq_db": (rig_json.get("match_eq") or {}).get("gains_db"),
+                          "timings_s": rig_json.get("timings_s")}
+        if case.hidden.rig_json is not None:
+            row["identification"] = identification(case.hidden.rig_json["rig"], rig_json)
+    return row
+
+
+def keep_audio(folder: Path, name: str, signals: dict[str, np.ndarray]) -> None:
+    """Every signal of a case for listening, at its own level (float WAV)."""
     folder.mkdir(parents=True, exist_ok=True)
     for key, x in signals.items():
-        x = np.asarray(x, dtype=np.float64)
-        write_wav(folder / f"{name}_{key}.wav", 0.9 * x / (np.max(np.abs(x)) + 1e-12))
+        write_wav(folder / f"{name}_{key}.wav", x)
 
 
 # ----------------------------------------------------------------------------------- summary
 
 
 def _median(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None and math.isfinite(v)]
     return round(float(np.median(values)), 3) if values else None
 
 
@@ -221,181 +298,155 @@ def _rate(values: list[bool]) -> float | None:
     return round(float(np.mean(values)), 3) if values else None
 
 
+def _metric(row: dict[str, Any], method: str, key: str, how: str) -> float | None:
+    v = row["scores"].get(method, {}).get(key)
+    return None if v is None else (abs(v) if how == "abs" else v)
+
+
 def method_medians(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
-    """Median of every metric for every method over the rows."""
-    out: dict[str, dict[str, float | None]] = {}
-    for method in METHODS:
-        keys = ("spectral_err_db",) if method == "ref_floor" else METRICS + (
-            "crest_db_err", "spread_90_10_db_err", "spread_90_50_db_err")
-        out[method] = {k: _median([r["scores"][method][k] for r in rows
-                                   if method in r["scores"]]) for k in keys}
+    """Median of every summary metric for every method over the rows."""
+    return {m: {key: _median([_metric(r, m, key, how) for r in rows]) for key, how, _ in METRICS}
+            for m in METHODS}
+
+
+def wins(rows: list[dict[str, Any]], a: str = "matcher", b: str = "match_eq") -> dict[str, str]:
+    """In how many cases method a beats method b, per metric (|loudness| for loudness); a case
+    where a failed counts as a loss."""
+    out = {}
+    for key in COMPARED:
+        how = "abs" if key == "loudness_err_lu" else "value"
+        n = 0
+        for r in rows:
+            va, vb = _metric(r, a, key, how), _metric(r, b, key, how)
+            n += va is not None and vb is not None and va < vb
+        out[key] = f"{n}/{len(rows)}"
     return out
 
 
-def identification_rates(rows: list[dict[str, Any]], key: str) -> dict[str, float | None]:
-    """Hit rates of the identification flags under `key` over the rows that have them."""
-    flags = [r[key] for r in rows if r.get(key)]
-    names = flags[0].keys() if flags else []
-    return {k: _rate([f[k] for f in flags]) for k in names} | {"cases": len(flags)}
-
-
-def wins(rows: list[dict[str, Any]], a: str, b: str) -> dict[str, str]:
-    """In how many cases method a scores lower than method b, per metric."""
-    return {m: f"{sum(r['scores'][a][m] < r['scores'][b][m] for r in rows)}/{len(rows)}"
-            for m in COMPARED}
-
-
-def diagnosis_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Library cases: search vs loss failures and how often the sommelier passed the amp on."""
-    from tonematch.matcher import BUDGETS
-
-    diags = [r["diagnosis"] for r in rows if r.get("diagnosis")]
-    ranks = [d["sommelier_rank_of_hidden_amp"] for d in diags]
-    amps_passed = BUDGETS[rows[0]["budget"]].amps if rows else 0
-    return {"search_misses": sum(d["verdict"] == "search" for d in diags),
-            "loss_prefers_other": sum(d["verdict"] == "loss" for d in diags),
-            "sommelier_ranks": ranks, "amps_passed_to_grid": amps_passed,
-            "hidden_amp_reached_grid": sum(r is not None and r < amps_passed for r in ranks),
-            "median_hidden_rig_loss": _median([d["hidden_rig_loss"]["total"] for d in diags]),
-            "median_matched_loss": _median([d["matched_loss"] for d in diags
-                                            if d["matched_loss"] is not None])}
+def identification_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Hit rates over the rows whose hidden rig is bundled gear (failed matches count as
+    misses)."""
+    lib = [r for r in rows if r["hidden_kind"] == "library"]
+    flags = [r.get("identification") or dict.fromkeys(IDENT_KEYS, False) for r in lib]
+    return {k: _rate([f[k] for f in flags]) for k in IDENT_KEYS} | {"cases": len(lib)}
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Medians per group and method, identification rates and the targets."""
-    groups = {"library": [r for r in rows if r["kind"] == "library"],
-              "outside": [r for r in rows if r["kind"] == "outside"], "all": rows}
-    medians = {g: method_medians(rs) for g, rs in groups.items() if rs}
-    ident = identification_rates(groups["library"], "identification")
-    checks = []
+    """Medians per group and method, wins vs match EQ, identification rates, targets."""
+    groups = {g: [r for r in rows if r["kind"] == g] for g in GROUPS}
+    groups = {g: rs for g, rs in groups.items() if rs}
+    medians = {g: method_medians(rs) for g, rs in groups.items()}
+    ident = {g: identification_rates(rs) for g, rs in groups.items()
+             if any(r["hidden_kind"] == "library" for r in rs)}
+    checks: list[dict[str, Any]] = []
 
-    def check(name: str, value: float | None, target: float, lower_is_better: bool) -> None:
-        ok = value is not None and (value <= target if lower_is_better else value >= target)
-        checks.append({"target": name, "value": value, "threshold": target,
-                       "pass": bool(ok)})
+    def check(name: str, value: float | None, threshold: float, lower_is_better: bool) -> None:
+        ok = value is not None and (value <= threshold if lower_is_better else value >= threshold)
+        checks.append({"target": name, "value": value, "threshold": threshold, "pass": bool(ok)})
 
-    if groups["library"]:
-        check("library: amp in top 3 >= 90 %", ident.get("amp_top3"), TARGETS["library_amp_top3"],
-              False)
-        check("library: median spectral error <= 1.5 dB",
-              medians["library"]["matcher"]["spectral_err_db"], TARGETS["library_spectral_db"],
-              True)
-    if groups["outside"]:
-        check("outside: median spectral error <= 2.5 dB",
-              medians["outside"]["matcher"]["spectral_err_db"], TARGETS["outside_spectral_db"],
-              True)
-    for m in COMPARED:
-        mine, eq = medians["all"]["matcher"][m], medians["all"]["match_eq"][m]
-        checks.append({"target": f"matcher beats match EQ: median {m}", "value": mine,
-                       "threshold": eq, "pass": bool(mine is not None and eq is not None
-                                                     and mine < eq)})
-    return {"cases": {g: len(rs) for g, rs in groups.items()}, "medians": medians,
-            "identification_library": ident,
-            "voicing_outside_amp_sim": identification_rates(groups["outside"],
-                                                             "outside_voicing"),
-            "matcher_wins_vs_match_eq": wins(rows, "matcher", "match_eq"),
-            "median_match_seconds": _median([r["match_seconds"] for r in rows]),
-            "library_diagnosis": diagnosis_summary(groups["library"]),
+    if "library" in ident:
+        for key, threshold in TARGETS_LIBRARY.items():
+            check(f"library: {key} >= {threshold:.0%}", ident["library"][key], threshold, False)
+    for g, rs in groups.items():
+        check(f"{g}: median 1/3-octave error <= {TARGET_SPECTRAL_DB[g]} dB",
+              medians[g]["matcher"]["spectral_err_db"], TARGET_SPECTRAL_DB[g], True)
+        if g == "library":
+            continue
+        w = wins(rs)
+        for key in COMPARED:
+            n = int(w[key].split("/")[0])
+            mine, eq = medians[g]["matcher"][key], medians[g]["match_eq"][key]
+            checks.append({"target": f"{g}: beats match EQ on {key} (median and >= 2/3 of cases)",
+                           "value": f"{mine} vs {eq}, {w[key]}", "threshold": "2/3",
+                           "pass": bool(mine is not None and eq is not None and mine < eq
+                                        and 3 * n >= 2 * len(rs))})
+    seconds = [r["match_seconds"] for r in rows if not r.get("error")]
+    check(f"median match <= {TARGET_MATCH_S:.0f} s", _median(seconds), TARGET_MATCH_S, True)
+    return {"cases": {g: len(rs) for g, rs in groups.items()},
+            "failed_matches": [r["name"] for r in rows if r.get("error")],
+            "medians": medians, "wins_vs_match_eq": {g: wins(rs) for g, rs in groups.items()},
+            "identification": ident, "median_match_seconds": _median(seconds),
             "targets": checks}
 
 
-def _fmt(v: float | None, digits: int = 2) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
-
-
-def markdown(summary: dict[str, Any]) -> str:
-    """The summary as Markdown tables."""
-    med = summary["medians"]
-    groups = [g for g in ("library", "outside") if g in med]
-    head = "| method | " + " | ".join(
-        f"{g} spectral dB | {g} MR-STFT dB | {g} dynamics dB" for g in groups) + " |"
-    counts = ", ".join(f"{summary['cases'][g]} {g}" for g in groups)
-    lines = [f"Median over cases ({counts}); lower is better.", "", head,
-             "|---|" + "---:|" * (3 * len(groups))]
-    for method in METHODS:
-        cells = []
-        for g in groups:
-            row = med[g][method]
-            cells += [_fmt(row.get(m)) for m in METRICS]
-        lines.append(f"| {method.replace('_', ' ')} | " + " | ".join(cells) + " |")
-    ident = summary["identification_library"]
-    if ident.get("cases"):
-        lines += ["", "| library identification | top-1 | top-3 |", "|---|---:|---:|",
-                  f"| amp | {_pct(ident['amp_top1'])} | {_pct(ident['amp_top3'])} |",
-                  f"| voicing | {_pct(ident['voicing_top1'])} | {_pct(ident['voicing_top3'])} |"]
-    lines += ["", "| target | value | threshold | result |", "|---|---:|---:|---|"]
-    for c in summary["targets"]:
-        value = _pct(c["value"]) if "top 3" in c["target"] else _fmt(c["value"])
-        threshold = _pct(c["threshold"]) if "top 3" in c["target"] else _fmt(c["threshold"])
-        lines.append(f"| {c['target']} | {value} | {threshold} | "
-                     f"{'pass' if c['pass'] else '**miss**'} |")
-    d = summary.get("library_diagnosis") or {}
-    if d.get("sommelier_ranks"):
-        lines += ["", f"Library diagnosis: the hidden amp reached the grid (sommelier rank < "
-                  f"{d['amps_passed_to_grid']}) in {d['hidden_amp_reached_grid']}/"
-                  f"{len(d['sommelier_ranks'])} cases (ranks {d['sommelier_ranks']}); the hidden "
-                  f"rig scores lower than the pick on the matcher's own loss in "
-                  f"{d['search_misses']} (search misses), higher in {d['loss_prefers_other']}."]
-    w = summary["matcher_wins_vs_match_eq"]
-    lines += ["", "Matcher better than match EQ in: " + ", ".join(f"{k} {v}"
-                                                                    for k, v in w.items())]
-    return "\n".join(lines)
+def _fmt(v: Any, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return f"{v:.{digits}f}" if isinstance(v, float | int) else str(v)
 
 
 def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.0f} %"
 
 
+def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
+    """The summary as Markdown tables."""
+    lines = []
+    for g, n in summary["cases"].items():
+        med = summary["medians"][g]
+        lines += [f"**{g}** ({n} cases, split {split}, budget {budget}); medians, lower is "
+                  "better except peak", "",
+                  "| method | " + " | ".join(label for _, _, label in METRICS) + " |",
+                  "|---|" + "---:|" * len(METRICS)]
+        for m in METHODS:
+            label = {"floor": "floor (the reference itself)", "raw_di": "raw DI",
+                     "match_eq": "match EQ", "random_rig": "random library rig"}.get(m, m)
+            lines.append(f"| {label} | " + " | ".join(_fmt(med[m][k]) for k, _, _ in METRICS)
+                         + " |")
+        w = summary["wins_vs_match_eq"][g]
+        lines += ["", "matcher better than match EQ in: "
+                  + ", ".join(f"{k} {v}" for k, v in w.items()), ""]
+    for g, ident in summary["identification"].items():
+        lines += [f"identification, {g} cases with a bundled hidden rig ({ident['cases']}): "
+                  + ", ".join(f"{k} {_pct(ident[k])}" for k in IDENT_KEYS), ""]
+    lines += ["| target | value | threshold | result |", "|---|---:|---:|---|"]
+    for c in summary["targets"]:
+        pct = "top" in c["target"] or "pedal" in c["target"]
+        value = _pct(c["value"]) if pct else _fmt(c["value"])
+        threshold = _pct(c["threshold"]) if pct else _fmt(c["threshold"])
+        lines.append(f"| {c['target']} | {value} | {threshold} | "
+                     f"{'pass' if c['pass'] else '**miss**'} |")
+    if summary["failed_matches"]:
+        lines += ["", f"matcher failed in: {', '.join(summary['failed_matches'])}"]
+    lines.append(f"\nmedian match time {_fmt(summary['median_match_seconds'], 1)} s")
+    return "\n".join(lines)
+
+
 def case_table(rows: list[dict[str, Any]]) -> str:
-    """Per-case Markdown table: hidden rig, matched rig, spectral error by method."""
-    lines = ["| case | hidden | matched | matcher spec | EQ spec | matcher MR | EQ MR | "
-             "matcher dyn | EQ dyn | s |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    """Per-case Markdown table."""
+    lines = ["| case | DI → reference | hidden | matched | 1/3-oct (EQ, floor) | MR-STFT (EQ) | "
+             "crest (EQ) | loud LU | s |", "|---|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         h = r["hidden"]
-        hidden = (" → ".join(x for x in (h.get("pedal"), h.get("amp"), h.get("ir")) if x)
-                  if r["kind"] == "library" else f"{h['chain']} {h.get('voicing', '')}".strip())
-        m = r["matched"]["rig"]
-        matched = " → ".join(x for x in (m["fx_nam"], m["amp_nam"], m["ir"]) if x)
-        s, e = r["scores"]["matcher"], r["scores"]["match_eq"]
-        lines.append(f"| {r['name']} | {hidden} | {matched} | {_fmt(s['spectral_err_db'])} | "
-                     f"{_fmt(e['spectral_err_db'])} | {_fmt(s['mrstft_db'])} | "
-                     f"{_fmt(e['mrstft_db'])} | {_fmt(s['dynamics_err_db'])} | "
-                     f"{_fmt(e['dynamics_err_db'])} | {r['match_seconds']:.0f} |")
+        if r["hidden_kind"] == "library":
+            hidden = " → ".join(x for x in (h.get("pedal"), h.get("amp"), h.get("ir")) if x)
+        else:
+            hidden = " → ".join(s["plugin"] for s in h["stages"])
+        m = (r.get("matched") or {}).get("rig") or {}
+        matched = " → ".join(x for x in (m.get("fx_nam"), m.get("amp_nam"), m.get("ir")) if x)
+        s, e, f = (r["scores"].get(k, {}) for k in ("matcher", "match_eq", "floor"))
+        perf = (f"{r['di']['source']} {r['di']['style']} → {r['reference']['source']} "
+                f"{r['reference']['style']}")
+        lines.append(
+            f"| {r['name']} | {perf} | {hidden} | {matched or 'FAILED'} | "
+            f"{_fmt(s.get('spectral_err_db'))} ({_fmt(e.get('spectral_err_db'))}, "
+            f"{_fmt(f.get('spectral_err_db'))}) | {_fmt(s.get('mrstft_db'))} "
+            f"({_fmt(e.get('mrstft_db'))}) | {_fmt(s.get('crest_db_err'))} "
+            f"({_fmt(e.get('crest_db_err'))}) | {_fmt(s.get('loudness_err_lu'))} | "
+            f"{r['match_seconds']:.0f} |")
     return "\n".join(lines)
 
 
 # -------------------------------------------------------------------------------------- main
 
 
-def machine(commit: str) -> dict[str, Any]:
-    """Where the benchmark ran, and which code."""
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "commit": commit}
-
-
-def code_version() -> str:
-    """The repository's commit, marked '+modified' when the package has local changes."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tonematch", "engine",
-                                "bindings"], cwd=root, check=True, capture_output=True,
-                               text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+modified" if dirty else "")
-
-
-def write_results(path: Path, args: argparse.Namespace, rows: list[dict[str, Any]],
-                  started: float) -> dict[str, Any]:
-    """Writes rows and summary (atomically); returns the summary."""
+def write_results(path: Path, meta: dict[str, Any], rows: list[dict[str, Any]],
+                  complete: bool) -> dict[str, Any]:
+    """Writes rows and summary atomically; returns the summary."""
     summary = summarise(rows)
-    data = {"benchmark": "match_quality", "date": dt.datetime.now(dt.timezone.utc).isoformat(
-        timespec="seconds"), "machine": machine(args.commit),
-        "settings": {"cases": args.cases, "budget": args.budget, "seed": args.seed,
-                     "jobs": args.jobs, "library": str(MODELS), "irs": str(IRS)},
-        "seconds": round(time.time() - started, 1), "summary": summary, "rows": rows}
+    data = {**meta, "complete": complete, "seconds": round(time.time() - meta["_started"], 1),
+            "summary": summary, "rows": rows}
+    data.pop("_started")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
     tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -407,49 +458,100 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--cases", type=int, default=16, help="total cases, 5:3 library:outside "
-                   "(default 16 = 10 + 6)")
+    p.add_argument("--split", choices=tuple(SPLITS), default="dev",
+                   help="dev (tune on it) or heldout (report only); default dev")
+    p.add_argument("--cases", type=int, help="run only the first N cases (kinds interleaved); "
+                   f"default all {sum(DEFAULT_COUNTS.values())}")
     p.add_argument("--budget", choices=("fast", "normal", "thorough"), default="normal")
-    p.add_argument("--seed", type=int, default=0, help="case and matcher seed (default 0)")
     p.add_argument("--jobs", type=int, default=2, help="matcher threads (default 2)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--only", nargs="*", help="run only these case names (e.g. lib03 out01)")
-    p.add_argument("--keep-audio", type=Path, help="also write every render of every case here")
-    p.add_argument("--cache", type=Path, help="library index cache (default: a private folder "
-                   "under the system temp dir, never the user's cache)")
+    p.add_argument("--only", nargs="*", help="run only these cases (e.g. lib03 out01 same02)")
+    p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("--no-save", action="store_true",
+                   help="write no results file (allowed on a tree with uncommitted changes)")
+    p.add_argument("--no-cache", action="store_true", help="render case audio afresh")
+    p.add_argument("--keep-audio", type=Path, help="also write every signal of every case here")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per match (default 600)")
+    p.add_argument("--index-cache", type=Path, help="library index cache for the matcher "
+                   "(default: a private folder under the system temp dir)")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs every case, writes the JSON and prints the Markdown summary."""
+    """Runs the cases, writes the JSON, prints the Markdown summary."""
     args = parse_args(argv)
-    args.commit = code_version()  # at the start: the checkout may move while cases run
-    os.environ["TONEMATCH_CACHE"] = str(args.cache or Path(tempfile.gettempdir())
-                                        / "tonematch-bench-cache")
-    n_lib, n_out = split_cases(args.cases)
-    cases = make_cases(n_lib, n_out, args.seed)
+    cases = make_cases(args.split)
     if args.only:
         cases = [c for c in cases if c.name in set(args.only)]
-    started = time.time()
+    if args.cases is not None:
+        cases = cases[: args.cases]
+    if args.list:
+        for c in cases:
+            print(c.name, json.dumps(c.describe()))
+        return 0
+    missing = check_dependencies(args.split)
+    if missing:
+        print("match_quality: missing " + ", ".join(missing)
+              + " (run: bash scripts/setup_benchmarks.sh)", file=sys.stderr)
+        return 2
+    try:
+        dirty = uncommitted()
+        commit = _git("rev-parse", "HEAD")
+    except (OSError, subprocess.CalledProcessError) as err:
+        print(f"match_quality: cannot read the git state ({err})", file=sys.stderr)
+        return 2
+    if dirty and not args.no_save:
+        print("match_quality: refusing to write results from a tree with uncommitted changes ("
+              + ", ".join(dirty[:8]) + (" …" if len(dirty) > 8 else "")
+              + "); commit them, run from a clean worktree, or use --no-save", file=sys.stderr)
+        return 2
+    env = dict(os.environ, TONEMATCH_CACHE=str(
+        args.index_cache or Path(tempfile.gettempdir()) / "tonematch-bench-cache"))
+    location = Path(matcher_location(env)).resolve()
+    if ROOT not in location.parents:
+        print(f"match_quality: `python -m tonematch` imports {location}, not this checkout "
+              f"({ROOT}); set PYTHONPATH={ROOT}", file=sys.stderr)
+        return 2
+    out = RESULTS / f"match_quality_{args.split}.json"
+    progress = out.with_name(out.name + ".inprogress")
+    meta = {"benchmark": "match_quality", "split": args.split,
+            "commit": commit + ("+uncommitted" if dirty else ""),
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                        "cpus": os.cpu_count()},
+            "settings": {"cases": len(cases), "budget": args.budget, "jobs": args.jobs,
+                         "matcher_seed": 0, "only": args.only, "library": str(MODELS),
+                         "irs": str(IRS)},
+            "tools": tool_versions(), "_started": time.time()}
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="tonematch-quality-") as tmp:
         for i, case in enumerate(cases):
             t0 = time.time()
-            row = run_case(case, int(case.name[3:]) + (0 if case.kind == "library" else 1000),
-                           args, Path(tmp))
+            row = run_case(case, args, Path(tmp), env)
             rows.append(row)
-            write_results(args.out, args, rows, started)
-            s = row["scores"]
-            print(f"[{i + 1}/{len(cases)}] {case.name}: spectral "
-                  f"{s['matcher']['spectral_err_db']:.2f} dB (EQ "
-                  f"{s['match_eq']['spectral_err_db']:.2f}), amp "
-                  f"{row['matched']['rig']['amp_nam']} vs {case.hidden.amp or '-'} "
-                  f"({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
-    summary = write_results(args.out, args, rows, started)
-    print(markdown(summary))
+            if not args.no_save:  # progress beside the results, renamed only when complete
+                write_results(progress, dict(meta), rows, complete=False)
+            s, e = row["scores"].get("matcher", {}), row["scores"]["match_eq"]
+            print(f"[{i + 1}/{len(cases)}] {case.name}: 1/3-oct {_fmt(s.get('spectral_err_db'))}"
+                  f" dB (EQ {_fmt(e['spectral_err_db'])}, floor "
+                  f"{_fmt(row['scores']['floor']['spectral_err_db'])}), amp "
+                  f"{(row.get('matched') or {}).get('rig', {}).get('amp_nam', 'FAILED')} vs "
+                  f"{case.hidden.amp or '-'} ({time.time() - t0:.0f} s)"
+                  + (f" error: {row['error']}" if row.get("error") else ""),
+                  file=sys.stderr, flush=True)
+    if args.no_save:
+        summary = summarise(rows)
+    else:
+        if _git("rev-parse", "HEAD") != commit or [p for p in uncommitted() if p not in dirty]:
+            print(f"match_quality: the checkout changed while the cases ran; {progress} kept, "
+                  f"{out.name} not written", file=sys.stderr)
+            return 2
+        summary = write_results(out, dict(meta), rows, complete=True)
+        progress.unlink(missing_ok=True)
+    print(markdown(summary, args.split, args.budget))
     print()
     print(case_table(rows))
-    print(f"\nwrote {args.out} ({time.time() - started:.0f} s)")
+    if not args.no_save:
+        print(f"\nwrote {out} (commit {commit[:10]}, {time.time() - meta['_started']:.0f} s)")
     return 0
 
 

@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 from _big_library import build as build_library
-from _cases import IRS, MODELS, RATE, REF_PEAK, Performance
+from _cases import IRS, MODELS, RATE, REF_PEAK
+from _di import loud_level_db
 from match_quality import code_version
 from scipy.signal import fftconvolve
 
@@ -47,12 +48,22 @@ REF_RIG = ("pedal_ts_mid", "amp_brown_g5", "cab_2x12_closed_cap")
 TARGETS_S = {"bundled": 30.0, "large": 60.0}
 
 
+def synth_performance(seconds: float, seed: int, tempo_bpm: float, loud_db: float) -> np.ndarray:
+    """A synthesiser riff (`di_synth.riff`) at a playing level: the clips these timings have
+    always been measured on."""
+    from tonematch.library import di_synth
+
+    plucks = di_synth.riff(seconds, seed=seed, tempo_bpm=tempo_bpm)
+    x = di_synth.render(plucks, seconds, seed=seed, peak=0.5).astype(np.float64)
+    return (x * 10 ** ((loud_db - loud_level_db(x)) / 20)).astype(np.float32)
+
+
 def make_clips(folder: Path, di_seconds: float, ref_seconds: float) -> tuple[Path, Path]:
     """A DI and a reference (another performance through a bundled rig) as WAV files."""
     from tonematch._native import NamModel
 
-    di = Performance(di_seconds, 101, 112.0, -20.5).render()
-    ref_di = Performance(ref_seconds, 202, 96.0, -20.5).render()
+    di = synth_performance(di_seconds, 101, 112.0, -20.5)
+    ref_di = synth_performance(ref_seconds, 202, 96.0, -20.5)
     pedal, amp, cab = REF_RIG
     wet = NamModel(str(MODELS / f"{amp}.nam")).process(
         NamModel(str(MODELS / f"{pedal}.nam")).process(ref_di))
