@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 
 # Stages in the order the matcher reports them, with the share of a typical run's time each
 # takes (from the match speed benchmark), so the bar moves evenly rather than by stage count.
@@ -106,8 +107,25 @@ class MatcherJob:
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
+        with self._proc.stdout:  # closed when the child is done: a server runs many jobs
+            error = self._read_lines(self._proc.stdout)
+        code = self._proc.wait()
+        with self._lock:
+            seconds = time.monotonic() - self._started
+            if self._cancelled:
+                self._status = replace(self._status, state="cancelled", seconds=seconds)
+            elif code == 0 and self.out.is_file():
+                self._status = replace(self._status, state="done", fraction=1.0,
+                                       seconds=seconds)
+            else:
+                self._status = replace(self._status, state="failed", seconds=seconds,
+                                       error=error or self._stderr_tail() or
+                                       f"the matcher exited with code {code}")
+
+    def _read_lines(self, lines: TextIO) -> str:
+        """Follows the progress lines; returns the error message the run reported, if any."""
         error = ""
-        for line in self._proc.stdout:
+        for line in lines:
             try:
                 event = json.loads(line)
             except json.JSONDecodeError:
@@ -126,18 +144,7 @@ class MatcherJob:
                     total=int(event.get("total", 0) or 0),
                     message=str(event.get("message", "") or ""))
                 self._status = replace(self._status, fraction=self._fraction(self._status))
-        code = self._proc.wait()
-        with self._lock:
-            seconds = time.monotonic() - self._started
-            if self._cancelled:
-                self._status = replace(self._status, state="cancelled", seconds=seconds)
-            elif code == 0 and self.out.is_file():
-                self._status = replace(self._status, state="done", fraction=1.0,
-                                       seconds=seconds)
-            else:
-                self._status = replace(self._status, state="failed", seconds=seconds,
-                                       error=error or self._stderr_tail() or
-                                       f"the matcher exited with code {code}")
+        return error
 
     def _fraction(self, s: JobStatus) -> float:
         before = 0.0

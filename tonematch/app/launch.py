@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from tonematch.app.workspace import ROOT_ENV
+from tonematch.audio_io import InputError
 
 PAGE = Path(__file__).with_name("page.py")
 START_TIMEOUT_S = 90.0
@@ -61,11 +62,11 @@ def serve(host: str, port: int, max_upload_mb: int) -> int:
     """Runs the server until it stops or is interrupted; returns its exit code. Every
     session's files live in one folder of this run, removed when the server stops."""
     if importlib.util.find_spec("streamlit") is None:
-        raise ValueError("the web app needs Streamlit: pip install 'tonematch[app]'")
+        raise InputError("the web app needs Streamlit: pip install 'tonematch[app]'")
     if not 1 <= port <= 65535:
-        raise ValueError(f"--port {port}: not a TCP port")
+        raise InputError(f"--port {port}: not a TCP port")
     if max_upload_mb < 1:
-        raise ValueError(f"--max-upload-mb {max_upload_mb}: must be at least 1")
+        raise InputError(f"--max-upload-mb {max_upload_mb}: must be at least 1")
     root = Path(tempfile.mkdtemp(prefix="tonematch-app-"))
     env = {**os.environ, ROOT_ENV: str(root)}
     url = url_for(host, port)
