@@ -14,8 +14,8 @@ Three kinds of case (all a pure function of the split and the case index):
   the MDA plugins are left out on purpose (they are kept for an independent check). A third are
   dry, a third end in a delay (its time and mix recorded), a third in a reverb.
 * ``same_part``: the reference is another take of the DI's own part (every note 10–20 ms off,
-  2–3 dB louder or softer; `_di.retake`), through a library rig (even indices) or an outside
-  chain (odd indices).
+  2–3 dB louder or softer; `tonematch.library.performances.retake`), through a library rig
+  (even indices) or an outside chain (odd indices).
 
 The reference is "mastered": the hidden rig's output is scaled to peak 0.9. The ideal result —
 what a perfect matcher produces — is the DI through the same hidden rig with the same gain.
@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _di import Performance, loud_level_db
+
+from tonematch.library import performances
+from tonematch.library.performances import Performance, loud_level_db
 
 RATE = 48_000
 ROOT = Path(__file__).resolve().parents[1]
@@ -406,7 +408,7 @@ def _gain(db: float) -> Any:
 def _style_pair(split: str, kind: str, index: int) -> tuple[str, str]:
     """DI and reference styles: the 20 ordered pairs of different styles in a fixed shuffled
     order, so every split covers chords vs single notes both ways evenly."""
-    from _di import STYLES
+    from tonematch.library.performances import STYLES
 
     pairs = [(a, b) for a in STYLES for b in STYLES if a != b]
     order = np.random.default_rng([SPLITS[split]["seed"], KIND_IDS[kind], 99]).permutation(
@@ -419,7 +421,7 @@ def _differs(rng: np.random.Generator, sources: tuple[str, ...], seconds: tuple[
                                                                                  Performance]:
     """A DI and a reference performance that differ in style, key, register and tempo; same
     playing level; the reference's guitar is the DI's half of the time."""
-    from _di import REGISTERS, SCALES
+    from tonematch.library.performances import REGISTERS, SCALES
 
     registers = rng.choice(list(REGISTERS), size=2, replace=False)
     keys = rng.choice(12, size=2, replace=False)
@@ -443,7 +445,7 @@ def _differs(rng: np.random.Generator, sources: tuple[str, ...], seconds: tuple[
 
 def _same_part(rng: np.random.Generator, sources: tuple[str, ...],
                index: int) -> tuple[Performance, Performance]:
-    from _di import REGISTERS, SCALES, STYLES
+    from tonematch.library.performances import REGISTERS, SCALES, STYLES
 
     di = Performance(sources[0], STYLES[index % len(STYLES)], int(rng.integers(12)),
                      str(rng.choice(list(SCALES))), str(rng.choice(list(REGISTERS))),
@@ -534,8 +536,8 @@ def cache_key(case: Case) -> str:
     code that renders it, and the bundled files of a library rig."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(json.dumps(case.describe(), sort_keys=True).encode())
-    for name in ("_cases.py", "_di.py", "_ladspa.py"):
-        h.update((here / name).read_bytes())
+    for path in (here / "_cases.py", here / "_ladspa.py", Path(performances.__file__)):
+        h.update(path.read_bytes())
     if case.hidden.rig_json:
         r = case.hidden.rig_json["rig"]
         for key in ("fx_nam_path", "amp_nam_path", "ir_path"):

@@ -1,4 +1,4 @@
-"""DI performances for the match-quality benchmark: what is played, and which guitar plays it.
+"""DI performances for evaluation and training: what is played, and which guitar plays it.
 
 A performance is a note list generated from a few choices — style (single-note line, strummed
 chords, palm-muted power chords, arpeggios, sustained lead), key, register and tempo — so two
