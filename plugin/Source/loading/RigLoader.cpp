@@ -13,10 +13,10 @@ constexpr int kGarbageIntervalMs = 50;
 std::string stemOf(const std::string& path) {
   return juce::File(juce::String::fromUTF8(path.c_str())).getFileNameWithoutExtension().toStdString();
 }
-bool fileExists(const std::string& path) {
-  return juce::File::isAbsolutePath(juce::String::fromUTF8(path.c_str())) &&
-         juce::File(juce::String::fromUTF8(path.c_str())).existsAsFile();
+bool isAbsolute(const std::string& path) {
+  return juce::File::isAbsolutePath(juce::String::fromUTF8(path.c_str()));
 }
+constexpr std::size_t kMaxModelFileBytes = engine::LoadOptions{}.maxFileBytes;
 }  // namespace
 
 const char* slotLabel(SlotKind kind) {
@@ -32,6 +32,8 @@ RigLoader::RigLoader(engine::Chain& chain) : juce::Thread("ToneMatch loader"), c
   startThread(juce::Thread::Priority::low);
 }
 
+// Every read the loader waits for gives up as soon as the thread is asked to exit (see
+// readRegularFile), so this never has to kill the thread by force.
 RigLoader::~RigLoader() { stopThread(5000); }
 
 void RigLoader::request(SlotKind kind, const std::string& path, OnFailure onFailure) {
@@ -126,12 +128,19 @@ void RigLoader::loadModel(SlotKind kind, const Request& request) {
   SlotStatus result;
   result.path = request.path;
   std::unique_ptr<engine::Model> model;
-  if (!fileExists(request.path)) {
+  if (!isAbsolute(request.path)) {
     result.state = SlotState::Missing;
     result.error = request.path + ": file not found";
   } else {
     try {
-      model = engine::loadModel(request.path);
+      // Read here (regular files only, with a timeout), parsed from memory: the engine's own
+      // file reading would block for ever on a FIFO or a stalled mount.
+      const auto text = readRegularFile(request.path, kMaxModelFileBytes, kFileReadTimeoutMs,
+                                        [this] { return threadShouldExit(); });
+      model = engine::loadModelFromString(text, request.path);
+    } catch (const FileReadError& e) {
+      result.state = e.missing ? SlotState::Missing : SlotState::Failed;
+      result.error = e.what();
     } catch (const std::exception& e) {
       result.state = SlotState::Failed;
       result.error = e.what();
@@ -165,12 +174,15 @@ void RigLoader::loadIr(const Request& request) {
   SlotStatus result;
   result.path = request.path;
   std::optional<IrSource> source;
-  if (!fileExists(request.path)) {
+  if (!isAbsolute(request.path)) {
     result.state = SlotState::Missing;
     result.error = request.path + ": file not found";
   } else {
     try {
-      source = readIrFile(request.path);
+      source = readIrFile(request.path, [this] { return threadShouldExit(); });
+    } catch (const FileReadError& e) {
+      result.state = e.missing ? SlotState::Missing : SlotState::Failed;
+      result.error = e.what();
     } catch (const std::exception& e) {
       result.state = SlotState::Failed;
       result.error = e.what();

@@ -12,6 +12,10 @@
 
 namespace tonematch::plugin {
 
+/// Deepest element nesting a session state may have (ours is 4 levels); deeper states are
+/// refused before parsing, like any other corrupt state.
+inline constexpr int kMaxStateDepth = 64;
+
 struct SessionState {
   juce::ValueTree parameters;                ///< APVTS state (type = the APVTS's identifier)
   std::array<std::string, 3> slotPaths;      ///< pedal, amp, IR; empty = empty slot
