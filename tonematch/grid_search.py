@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from tonematch.audio_io import RATE
 from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
 from tonematch.loss import LossParts, spectral_loss, tone_loss
 from tonematch.render import chain_ir
+from tonematch.rig_metric import describe, descriptor, load_metric
 
 
 @dataclass(frozen=True)
@@ -141,16 +142,18 @@ def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry],
     cab_like = analyse(sosfilt(_CAB_LIKE, amp_out))
     raw = analyse(amp_out)
     ref_centroid, ref_high = band_brightness(ref.band_power)
+    shared = tone_loss(cab_like, ref)  # the parts that do not depend on the cabinet
+    powers = np.array([raw.band_power * ir_band_gains(ir.path) for ir in irs])
+    bands = 10 * np.log10(powers / powers.sum(axis=1, keepdims=True))
+    descriptors = np.array([descriptor(b, cab_like.flatness, cab_like.crest_db) for b in bands])
+    rig = load_metric().distances(descriptors, describe(ref)[None, :])
     out = []
-    for ir in irs:
-        bp = raw.band_power * ir_band_gains(ir.path)
-        bands_db = 10 * np.log10(bp / bp.sum())
+    for ir, bp, bands_db, rig_part in zip(irs, powers, bands, rig, strict=True):
         centroid, high = band_brightness(bp)
         bright = 0.5 * abs(12 * np.log2((centroid + 1) / (ref_centroid + 1))) + 0.5 * abs(
             high - ref_high)
-        parts = tone_loss(cab_like, ref)
-        parts.spectral = spectral_loss(bands_db, ref.bands_db)
-        parts.brightness = bright
+        parts = replace(shared, spectral=spectral_loss(bands_db, ref.bands_db),
+                        brightness=bright, rig=float(rig_part))
         out.append(Scored(combo, ir, parts))
     return out
 

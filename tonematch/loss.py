@@ -1,19 +1,29 @@
-"""The four-part tone loss (original design): harmonic, envelope, spectral shape, brightness.
+"""The tone loss: the learned rig distance, plus the envelope for time effects.
 
-Each part compares Features (tonematch.analysis), so two different performances through the same
-rig score close to zero. Parts are scaled to be roughly "dB-like" so the weights read plainly:
+The original design's four parts — harmonic, envelope, spectral shape, brightness — are all
+computed and reported, but three of them are not scored one by one any more: hand-weighted, the
+spectral, harmonic and brightness parts are moved as much by what was played (low notes or
+high, chords or single notes, which guitar) as by the rig, so a different performance through
+the true rig lost to wrong rigs. The `rig` part replaces them in the total: the same spectrum
+and distortion features compared with the learned metric of `tonematch.rig_metric`, which
+discounts the directions in which performances differ (1.0 = the typical distance between two
+performances through one rig). The envelope part stays beside it because reverb and delay live
+there and the rig metric deliberately ignores them.
 
-- spectral (weight 1.0): RMS difference of the loudness-normalised 1/3-octave long-term spectra
-  (63 Hz–12.5 kHz), in dB. The main term: it decides the cabinet and the EQ.
-- harmonic (weight 1.0): distortion character — differences of the per-frame spectral flatness
-  percentiles (dB; distortion fills the spectrum between partials) and of the 10 ms crest
-  factor (dB; clipping flattens peaks). It decides the amp's gain and the input gain.
-- envelope (weight 0.5): dynamics and tails — differences of the frame-level distribution
+The parts (weights in WEIGHTS):
+
+- rig (1.0): the learned distance of the descriptor [level-free 1/3-octave spectrum, flatness
+  percentiles, crest percentiles]. It decides pedal, amp, cabinet, input gain and the EQ.
+- envelope (0.25): dynamics and tails — differences of the frame-level distribution
   (dB below the loud frames) and of the decay rate after peaks. Reverb and delay raise the
   quiet percentiles and slow the decay; compression narrows the distribution.
-- brightness (weight 0.5): spectral centroid (in semitones) and the share of energy above
-  2.5 kHz (dB). Overlaps the spectral part on purpose: it keeps the top end honest when the
-  spectral shape is matched on average but tilted.
+- spectral (reported): RMS difference of the loudness-normalised 1/3-octave long-term spectra
+  (63 Hz–12.5 kHz), in dB.
+- harmonic (reported): distortion character — differences of the per-frame spectral flatness
+  percentiles (dB; distortion fills the spectrum between partials) and of the 10 ms crest
+  factor (dB; clipping flattens peaks).
+- brightness (reported): spectral centroid (in semitones) and the share of energy above
+  2.5 kHz (dB).
 """
 
 from __future__ import annotations
@@ -23,18 +33,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from tonematch.analysis import Features
+from tonematch.rig_metric import describe, load_metric
 
-WEIGHTS = {"spectral": 1.0, "harmonic": 1.0, "envelope": 0.5, "brightness": 0.5}
+WEIGHTS = {"spectral": 0.0, "harmonic": 0.0, "envelope": 0.25, "brightness": 0.0, "rig": 1.0}
 
 
 @dataclass
 class LossParts:
-    """The four parts and their weighted total."""
+    """The parts and their weighted total."""
 
     spectral: float
     harmonic: float
     envelope: float
     brightness: float
+    rig: float = 0.0
 
     @property
     def total(self) -> float:
@@ -73,11 +85,17 @@ def brightness_loss(a: Features, b: Features) -> float:
     return float(0.5 * semis + 0.5 * abs(a.high_ratio_db - b.high_ratio_db))
 
 
+def rig_loss(candidate: Features, reference: Features) -> float:
+    """Learned rig distance of candidate from reference (1.0 = another performance, same rig)."""
+    return load_metric().distance(describe(candidate), describe(reference))
+
+
 def tone_loss(candidate: Features, reference: Features) -> LossParts:
-    """All four parts of candidate against reference."""
+    """All parts of candidate against reference."""
     return LossParts(
         spectral=spectral_loss(candidate.bands_db, reference.bands_db),
         harmonic=harmonic_loss(candidate, reference),
         envelope=envelope_loss(candidate, reference),
         brightness=brightness_loss(candidate, reference),
+        rig=rig_loss(candidate, reference),
     )

@@ -174,8 +174,10 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
 
     results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
     renders = {c.key: r[0] for c, r in zip(combos, results, strict=True)}
+    # Identification uses the rig part alone: every candidate is dry here, and the reference's
+    # reverb and delay are fitted afterwards.
     approx = sorted((s for _, scores in results for s in scores),
-                    key=lambda s: (s.loss.total, s.combo.key, s.ir.name))
+                    key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
     shortlist = approx[: budget.exact]
     for amp in amps:  # every amp's best cabinet too, so three different amps can survive
         best = next((s for s in approx if s.combo.amp.name == amp.name), None)
@@ -184,7 +186,7 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
     progress.stage("exact", len(shortlist), "scoring the best cabinets exactly")
     exact = grid.run_parallel(lambda s: grid.exact_score(renders[s.combo.key], s, ref),
                               shortlist, options.jobs, lambda: progress.step())
-    exact.sort(key=lambda s: (s.loss.total, s.combo.key, s.ir.name))
+    exact.sort(key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
     # Three different amps: the alternatives are worth auditioning and the amp is the biggest
     # decision, so the post-FX time goes to three amp choices rather than three cabinets.
     top: list[grid.Scored] = []
@@ -211,7 +213,7 @@ def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray,
     def score(p: ModelEntry) -> float:
         combo = grid.Combo(p, amp, 0.0)
         out = grid.render_combo(pool, combo, short)
-        return min(s.loss.total for s in grid.approx_scores(out, combo, library.irs, ref))
+        return min(s.loss.rig for s in grid.approx_scores(out, combo, library.irs, ref))
 
     scores = grid.run_parallel(score, pedals, options.jobs, lambda: progress.step())
     order = sorted(range(len(pedals)), key=lambda i: (scores[i], pedals[i].name))
@@ -235,7 +237,7 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
                          s.combo.input_gain_db + step):
                 combo = replace(s.combo, input_gain_db=gain)
                 cab = grid.cab_render(grid.render_combo(pool, combo, excerpt), s.ir)
-                loss = tone_loss(analyse(cab), ref).total
+                loss = tone_loss(analyse(cab), ref).rig
                 if best is None or loss < best[0]:
                     best = (loss, gain, cab)
             assert best is not None

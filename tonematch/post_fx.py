@@ -17,8 +17,9 @@ from scipy.optimize import minimize
 from tonematch._native import Chain
 from tonematch.analysis import Features, analyse, third_octave_centres
 from tonematch.audio_io import RATE
-from tonematch.loss import LossParts, spectral_loss, tone_loss
+from tonematch.loss import LossParts, tone_loss
 from tonematch.rig import RANGES, RigParams
+from tonematch.rig_metric import describe, load_metric
 
 PRE_EQ_Q = 0.707  # engine::Chain::kPreEqQ
 TUNED = ("pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet", "reverb_room_size",
@@ -48,17 +49,22 @@ def peak_gain_db(freqs: np.ndarray, f0: float, gain_db: float, q: float = PRE_EQ
     return 20 * np.log10(np.abs(h))
 
 
-def fit_eq(bands_db: np.ndarray, ref: Features) -> tuple[float, float]:
-    """Peak EQ (freq, gain) that best moves the candidate's band spectrum onto the reference's."""
+def fit_eq(cand: Features, ref: Features) -> tuple[float, float]:
+    """Peak EQ (freq, gain) that brings the candidate closest to the reference in rig distance."""
     fc = third_octave_centres()
-    best = (np.inf, 800.0, 0.0)
-    for f0 in np.geomspace(400.0, 3000.0, 25):
-        for g in np.arange(-12.0, 12.01, 0.5):
-            shaped = bands_db + peak_gain_db(fc, f0, g)
-            err = spectral_loss(shaped, ref.bands_db)
-            if err < best[0] - 1e-9:
-                best = (err, float(f0), float(g))
-    return best[1], best[2]
+    freqs = np.geomspace(400.0, 3000.0, 25)
+    gains = np.arange(-12.0, 12.01, 0.5)
+    shapes = np.array([[peak_gain_db(fc, f0, g) for g in gains] for f0 in freqs])
+    shaped = cand.bands_db[None, None, :] + shapes
+    flat = np.broadcast_to(cand.flatness, (*shaped.shape[:2], len(cand.flatness)))
+    crest = np.broadcast_to(cand.crest_db, (*shaped.shape[:2], len(cand.crest_db)))
+    desc = np.concatenate([shaped - shaped.mean(axis=2, keepdims=True), flat, crest], axis=2)
+    dist = load_metric().distances(desc.reshape(-1, desc.shape[2]), describe(ref)[None, :])
+    # Ties (a flat region of the distance) go to the smallest boost, then to 800 Hz.
+    order = np.lexsort((np.abs(np.log(np.repeat(freqs, len(gains)) / 800.0)),
+                        np.abs(np.tile(gains, len(freqs))), np.round(dist, 9)))
+    k = int(order[0])
+    return float(freqs[k // len(gains)]), float(gains[k % len(gains)])
 
 
 class PostFxRenderer:
@@ -119,7 +125,7 @@ def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: 
         # performances should not be "explained" with effects the reference does not have.
         return loss.total + EFFECT_PRIOR * (p.delay_mix + p.reverb_wet)
 
-    freq, gain = fit_eq(analyse(cab_out).bands_db, ref)
+    freq, gain = fit_eq(analyse(cab_out), ref)
     best = replace(base, pre_eq_freq_hz=freq, pre_eq_gain_db=gain, reverb_wet=0.0, delay_mix=0.0,
                    final_eq_gain_db=0.0)
     best_loss = score(best)

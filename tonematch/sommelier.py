@@ -13,8 +13,7 @@ import numpy as np
 
 from tonematch.analysis import Features
 from tonematch.library_index import ModelEntry
-
-SPECTRAL_WEIGHT = 0.5  # spectral distance is in dB like the distortion distance; half weight
+from tonematch.rig_metric import describe, descriptor, load_metric
 
 
 @dataclass
@@ -41,24 +40,26 @@ def distortion_distance(entry: ModelEntry, level_db: float, ref: Features) -> fl
     return float(np.mean(np.abs(flat - ref.flatness)) + np.mean(np.abs(crest - ref.crest_db)))
 
 
-def spectral_distance(entry: ModelEntry, level_db: float, di_bands: np.ndarray,
-                      ir_gains_db: np.ndarray, ref: Features) -> float:
-    """Best 1/3-octave distance over the cabinets of DI × model response × cabinet (dB).
+def predicted_distance(entry: ModelEntry, level_db: float, di_bands: np.ndarray,
+                       ir_gains_db: np.ndarray, ref: Features) -> float:
+    """Rig distance of DI × model response × the best cabinet, with the model's distortion.
 
     The model's response is its output spectrum over the probe's at this level; adding it to
     the user's DI spectrum predicts the model's output without rendering.
     """
-    response = _interp(entry.fingerprint["levels"], level_db, "response_db")
+    rows = entry.fingerprint["levels"]
+    response = _interp(rows, level_db, "response_db")
+    flat = _interp(rows, level_db, "flatness")
+    crest = _interp(rows, level_db, "crest_db")
     predicted = di_bands[None, :] + response[None, :] + ir_gains_db
-    d = predicted - ref.bands_db[None, :]
-    d -= d.mean(axis=1, keepdims=True)
-    return float(np.sqrt(np.mean(d**2, axis=1)).min())
+    descriptors = np.array([descriptor(b, flat, crest) for b in predicted])
+    return float(load_metric().distances(descriptors, describe(ref)[None, :]).min())
 
 
 def rank_models(entries: list[ModelEntry], ref: Features, di_offset_db: float,
                 gains_db: tuple[float, ...], di_bands: np.ndarray | None = None,
                 ir_gains_db: np.ndarray | None = None) -> list[Ranked]:
-    """Models sorted by distortion (and, given the DI and cabinets, spectral) distance.
+    """Models sorted by predicted rig distance (distortion alone without the DI and cabinets).
 
     di_offset_db is the user's DI level minus the probe's level, so a fingerprint level of
     (gain + offset) is what the model would see from this DI. Levels above the grid's gains
@@ -70,10 +71,10 @@ def rank_models(entries: list[ModelEntry], ref: Features, di_offset_db: float,
         scores = []
         for g in levels:
             level = g + di_offset_db
-            score = distortion_distance(entry, level, ref)
             if di_bands is not None and ir_gains_db is not None:
-                score += SPECTRAL_WEIGHT * spectral_distance(entry, level, di_bands,
-                                                             ir_gains_db, ref)
+                score = predicted_distance(entry, level, di_bands, ir_gains_db, ref)
+            else:
+                score = distortion_distance(entry, level, ref)
             scores.append((score, g))
         best, gain = min(scores)
         ranked.append(Ranked(entry, best, min(gain, max(gains_db))))

@@ -43,8 +43,8 @@ def test_match_writes_a_complete_rig(matched, small_library) -> None:
     data = json.loads((out / "rig.json").read_text())
     assert Path(data["rig"]["amp_nam_path"]).parent == small_library[0].resolve()
     assert Path(data["rig"]["ir_path"]).parent == small_library[1].resolve()
-    assert set(data["loss_components"]) == {"spectral", "harmonic", "envelope", "brightness",
-                                            "total"}
+    assert set(data["loss_components"]) == {"rig", "spectral", "harmonic", "envelope",
+                                            "brightness", "total"}
     assert data["loss"] == pytest.approx(data["loss_components"]["total"], abs=1e-4)
     assert len(data["alternatives"]) == 2
     assert all(a["loss"] >= data["loss"] for a in data["alternatives"])

@@ -1,0 +1,84 @@
+"""How far apart two rigs sound, discounting what the playing does to the features.
+
+The features of a recording (long-term 1/3-octave spectrum, distortion statistics) mix the rig
+with the performance: low notes fill the low bands, chords raise the flatness, a brighter guitar
+tilts everything. Measured on renders of many rigs with many performances and guitars, these
+performance effects are not random in every direction: they concentrate in a few spectral
+shapes (broad tilts, the region under the lowest notes, the flatness/crest pair). The rig
+metric is a Mahalanobis distance with the within-rig covariance of descriptor differences
+(same rig, other performance), regularised towards the identity — the within-class covariance
+normalisation used in speaker recognition, where the session plays the part of the performance
+here. Differences along the shapes that playing produces count little; differences that only a
+different rig produces count fully.
+
+The covariance is learned once, from the bundled library's renders (`python -m
+tonematch.library.rig_metric_build`), and shipped as `tonematch/data/rig_metric.json`. It
+describes performances, not particular models, so it applies unchanged to a user's own NAM
+folder. Distances are scaled so that 1.0 is the median distance between two performances
+through one rig.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from tonematch.analysis import Features
+
+METRIC_FILE = Path(__file__).resolve().parent / "data" / "rig_metric.json"
+BANDS = 24
+DIMS = BANDS + 3 + 2  # bands, flatness percentiles, crest percentiles
+
+
+def descriptor(bands_db: np.ndarray, flatness: np.ndarray, crest_db: np.ndarray) -> np.ndarray:
+    """The vector the metric compares: level-free band spectrum, flatness and crest (dB)."""
+    bands = np.asarray(bands_db, dtype=np.float64)
+    return np.concatenate([bands - bands.mean(), np.asarray(flatness, dtype=np.float64),
+                           np.asarray(crest_db, dtype=np.float64)])
+
+
+def describe(f: Features) -> np.ndarray:
+    """The descriptor of analysed features."""
+    return descriptor(f.bands_db, f.flatness, f.crest_db)
+
+
+@dataclass(frozen=True)
+class RigMetric:
+    """A learned Mahalanobis distance between descriptors."""
+
+    precision: np.ndarray  # DIMS × DIMS, symmetric positive definite
+
+    def distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        """Distance between two descriptors (1.0 = two performances through one rig)."""
+        d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+        return float(np.sqrt(max(d @ self.precision @ d, 0.0)))
+
+    def distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Row-wise distances between descriptor arrays (rows of a against b or rows of b)."""
+        d = np.atleast_2d(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
+        return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, self.precision, d), 0.0))
+
+
+def from_covariance(within: np.ndarray, shrink: float) -> RigMetric:
+    """The metric for a within-rig covariance, shrunk towards its mean variance."""
+    n = within.shape[0]
+    reg = within + shrink * np.trace(within) / n * np.eye(n)
+    precision = np.linalg.inv(reg)
+    return RigMetric((precision + precision.T) / 2)
+
+
+@lru_cache(maxsize=2)
+def load_metric(path: Path = METRIC_FILE) -> RigMetric:
+    """The shipped metric; ValueError naming the file if it is missing or malformed."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        precision = np.array(data["precision"], dtype=np.float64)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: cannot read the rig metric ({err})") from None
+    if precision.shape != (DIMS, DIMS) or not np.all(np.isfinite(precision)):
+        raise ValueError(f"{path}: the rig metric must be a finite {DIMS}×{DIMS} matrix")
+    return RigMetric(precision)
