@@ -1,0 +1,48 @@
+"""Where a benchmark's numbers come from: the commit, the date and the machine.
+
+Results are only written from a committed tree, so every number can be traced to code that
+exists in the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def dirty_files() -> list[str]:
+    """Tracked or new files that differ from HEAD (results files excepted)."""
+    lines = _git("status", "--porcelain").splitlines()
+    return [ln[3:] for ln in lines if not ln[3:].startswith("benchmarks/results/")]
+
+
+def require_clean_tree() -> None:
+    """Exits with 2 and names the files when the tree has uncommitted changes."""
+    try:
+        dirty = dirty_files()
+    except (OSError, subprocess.CalledProcessError) as err:
+        sys.exit(f"benchmark: cannot read the git state ({err}); results need a commit")
+    if dirty:
+        print("benchmark: refusing to write results from uncommitted code; commit or stash: "
+              + ", ".join(dirty[:10]) + (" …" if len(dirty) > 10 else ""), file=sys.stderr)
+        sys.exit(2)
+
+
+def provenance() -> dict[str, Any]:
+    """Commit, date and machine for a results JSON."""
+    return {"commit": _git("rev-parse", "HEAD"),
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"cpu": platform.processor() or platform.machine(),
+                        "cpus": os.cpu_count(), "python": platform.python_version()}}
