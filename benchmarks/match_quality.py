@@ -144,8 +144,9 @@ def tool_versions() -> dict[str, str | None]:
 
 def check_dependencies(split: str) -> list[str]:
     """What is missing to build the split's cases (empty when all is there)."""
-    from _di import SOUND_FONTS
     from _ladspa import find_library
+
+    from tonematch.library.performances import SOUND_FONTS
 
     missing = []
     if shutil.which("fluidsynth") is None:

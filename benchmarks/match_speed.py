@@ -39,9 +39,10 @@ import numpy as np
 import soundfile as sf
 from _big_library import build as build_library
 from _cases import IRS, MODELS, RATE, REF_PEAK
-from _di import loud_level_db
 from match_quality import code_version
 from scipy.signal import fftconvolve
+
+from tonematch.library.performances import loud_level_db
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "match_speed.json"
 REF_RIG = ("pedal_ts_mid", "amp_brown_g5", "cab_2x12_closed_cap")
