@@ -2,8 +2,9 @@
 
 A library has a finite set of cabinets and the peak EQ has one band, so a reference recorded
 through an unseen cabinet leaves a residual long-term-spectrum error. The match EQ takes it
-out. It is fitted conservatively — smoothed across neighbouring bands and shrunk — because
-part of the residual is the difference between two performances, not the tone.
+out. Part of the residual is the difference between two performances, not the tone, so only
+the part a rig would explain is fitted (the learned rig metric's estimate), smoothed across
+neighbouring bands and shrunk.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tonematch.rig import (
     MATCH_EQ_Q,
     RigParams,
 )
+from tonematch.rig_metric import load_metric
 
 BANDS = MATCH_EQ_BANDS
 Q = MATCH_EQ_Q  # 1/3-octave bandwidth, the engine's Chain::kMatchEqQ
@@ -74,6 +76,8 @@ def fit(residual_db: np.ndarray) -> np.ndarray:
 
 
 def fit_after_post_fx(cab_out: np.ndarray, params: RigParams, ref: Features) -> list[float]:
-    """Match EQ gains for a tuned rig: the reference's spectrum over the rig's post-FX render."""
+    """Match EQ gains for a tuned rig: the rig's part of the reference's spectrum over the
+    rig's post-FX render (the part the notes explain is left alone; see RigMetric.rig_part_of)."""
     rendered = PostFxRenderer(cab_out).render(params)
-    return [float(g) for g in fit(ref.bands_db - analyse(rendered).bands_db)]
+    residual = ref.bands_db - analyse(rendered).bands_db
+    return [float(g) for g in fit(load_metric().rig_part_of(residual))]

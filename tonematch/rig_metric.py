@@ -57,6 +57,24 @@ class RigMetric:
         d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
         return float(np.sqrt(max(d @ self.precision @ d, 0.0)))
 
+    def rig_part_of(self, band_residual_db: np.ndarray) -> np.ndarray:
+        """The part of a band difference (reference − candidate, dB) a rig would explain.
+
+        A band difference between two performances is partly the rig and partly the notes.
+        With the bands' within-rig precision P (the Schur complement of the metric: distortion
+        features held fixed) and an isotropic prior on what is left of the rig (precision p,
+        the median of P's eigenvalues), the most probable rig part is (P + pI)⁻¹ P r: directions
+        in which performances differ little are kept, those in which they differ a lot shrink.
+        """
+        m = self.precision
+        p_bb = m[:BANDS, :BANDS] - m[:BANDS, BANDS:] @ np.linalg.solve(m[BANDS:, BANDS:],
+                                                                       m[BANDS:, :BANDS])
+        p_bb = (p_bb + p_bb.T) / 2
+        prior = float(np.median(np.linalg.eigvalsh(p_bb)))
+        r = np.asarray(band_residual_db, dtype=np.float64)
+        r = r - r.mean()
+        return np.linalg.solve(p_bb + prior * np.eye(BANDS), p_bb @ r)
+
     def distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Row-wise distances between descriptor arrays (rows of a against b or rows of b)."""
         d = np.atleast_2d(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
