@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tonematch.audio_io import RATE
+
+if TYPE_CHECKING:
+    from tonematch.time_fx import TimeEffects
 
 N_FFT = 4096
 HOP = 2048
@@ -68,6 +72,9 @@ class Features:
     env_db: np.ndarray  # percentiles of 10 ms frame level relative to the loud frames (dB)
     decay_db_s: float  # median decay rate of the envelope after peaks (dB/s, negative)
     level_db: float  # level of the loud 10 ms frames (95th percentile, dBFS)
+    # A reference's delay and reverb (`tonematch.time_fx.detect`), set by the matcher: the
+    # post-FX search fits only the effects found here. None = not looked for = none fitted.
+    time_effects: TimeEffects | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly summary."""

@@ -3,8 +3,11 @@
 The post-cabinet stages are rendered with the engine's own chain (the plugin's code), fed the
 cabinet output, so what is scored is what the plugin plays. The search is staged so it stays
 cheap and deterministic: the EQ is fitted in the 1/3-octave domain (its response is known in
-closed form), reverb and delay are chosen on small grids, then a Nelder–Mead pass refines all
-six together; the output gain finally matches the reference level within its ±3 dB range.
+closed form); a delay and a reverb are fitted only when the reference shows them
+(`ref.time_effects`, from `tonematch.time_fx`) — the delay's time is the detected one and its mix
+gives the candidate the reference's echo strength, the reverb is chosen on a small grid — then a
+Nelder–Mead pass refines the EQ (and the reverb) together; the output gain finally matches the
+reference level within its ±3 dB range.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from tonematch.audio_io import RATE
 from tonematch.loss import LossParts, tone_loss
 from tonematch.rig import RANGES, RigParams
 from tonematch.rig_metric import describe, load_metric
+from tonematch.time_fx import TimeEffects, echo_strength
 
 PRE_EQ_Q = 0.707  # engine::Chain::kPreEqQ
-TUNED = ("pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet", "reverb_room_size",
-         "delay_time_ms", "delay_mix")
+EQ_KEYS = ("pre_eq_gain_db", "pre_eq_freq_hz")
+REVERB_KEYS = ("reverb_wet", "reverb_room_size")
 LOG_SCALED = {"pre_eq_freq_hz", "delay_time_ms"}
 EFFECT_PRIOR = 1.0  # loss units per unit of delay mix or reverb wet
+DELAY_MIX_STEPS = 7  # bisection steps for the delay mix: 0.5 / 2⁷ ≈ 0.004
 
 
 @dataclass
@@ -82,9 +87,15 @@ class PostFxRenderer:
         return self.chain.process(self.cab_out).mean(axis=0)
 
 
-def _to_unit(params: RigParams) -> np.ndarray:
+def tuned_keys(effects: TimeEffects | None) -> tuple[str, ...]:
+    """What the Nelder–Mead pass moves: the peak EQ, and the reverb when the reference has one.
+    The delay is set from the detection (the loss cannot hear an echo's time)."""
+    return EQ_KEYS + (REVERB_KEYS if effects is not None and effects.reverb else ())
+
+
+def _to_unit(params: RigParams, keys: tuple[str, ...]) -> np.ndarray:
     out = []
-    for key in TUNED:
+    for key in keys:
         r, v = RANGES[key], getattr(params, key)
         if key in LOG_SCALED:
             out.append(np.log(v / r.low) / np.log(r.high / r.low))
@@ -93,9 +104,9 @@ def _to_unit(params: RigParams) -> np.ndarray:
     return np.array(out)
 
 
-def _from_unit(u: np.ndarray, base: RigParams) -> RigParams:
+def _from_unit(u: np.ndarray, base: RigParams, keys: tuple[str, ...]) -> RigParams:
     values = {}
-    for key, x in zip(TUNED, np.clip(u, 0.0, 1.0), strict=True):
+    for key, x in zip(keys, np.clip(u, 0.0, 1.0), strict=True):
         r = RANGES[key]
         values[key] = float(r.low * (r.high / r.low) ** x if key in LOG_SCALED
                             else r.low + x * (r.high - r.low))
@@ -109,9 +120,25 @@ def match_level(out: np.ndarray, ref: Features) -> float:
     return float(np.clip(ref.level_db - level, r.low, r.high))
 
 
+def fit_delay_mix(renderer: PostFxRenderer, base: RigParams, time_ms: float,
+                  target: float) -> float:
+    """The delay mix at which the candidate's echo at time_ms is as strong as the reference's
+    (the same measure on both, so the engine's fixed feedback and the whitening cancel out)."""
+    lo, hi = 0.0, RANGES["delay_mix"].high
+    for _ in range(DELAY_MIX_STEPS):
+        mid = (lo + hi) / 2
+        out = renderer.render(replace(base, delay_time_ms=time_ms, delay_mix=mid))
+        if echo_strength(out, time_ms) < target:
+            lo = mid
+        else:
+            hi = mid
+    return round((lo + hi) / 2, 3)
+
+
 def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: int,
              seed: int = 0) -> PostFxResult:
-    """Tunes the post-FX parameters of one rig against the reference features."""
+    """Tunes the post-FX parameters of one rig against the reference features; a delay or a
+    reverb only where `ref.time_effects` found one."""
     renderer = PostFxRenderer(cab_out)
     evals = 0
 
@@ -125,36 +152,38 @@ def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: 
         # performances should not be "explained" with effects the reference does not have.
         return loss.total + EFFECT_PRIOR * (p.delay_mix + p.reverb_wet)
 
+    effects = ref.time_effects
+    keys = tuned_keys(effects)
     freq, gain = fit_eq(analyse(cab_out), ref)
     best = replace(base, pre_eq_freq_hz=freq, pre_eq_gain_db=gain, reverb_wet=0.0, delay_mix=0.0,
                    final_eq_gain_db=0.0)
+    if effects is not None and effects.delay:
+        r = RANGES["delay_time_ms"]
+        time_ms = float(np.clip(effects.delay_time_ms, r.low, r.high))
+        mix = fit_delay_mix(renderer, best, time_ms, effects.delay_strength)
+        best = replace(best, delay_time_ms=time_ms, delay_mix=mix)
     best_loss = score(best)
-    for wet in (0.08, 0.16, 0.3, 0.5):
-        for room in (0.3, 0.6, 0.9):
-            trial = replace(best, reverb_wet=wet, reverb_room_size=room)
-            loss = score(trial)
-            if cost(trial, loss) < cost(best, best_loss):
-                best, best_loss = trial, loss
-    base_delay = best
-    for mix in (0.1, 0.2, 0.35):
-        for time_ms in (120.0, 250.0, 400.0):
-            trial = replace(base_delay, delay_mix=mix, delay_time_ms=time_ms)
-            loss = score(trial)
-            if cost(trial, loss) < cost(best, best_loss):
-                best, best_loss = trial, loss
+    if effects is not None and effects.reverb:
+        for wet in (0.08, 0.16, 0.3, 0.5):
+            for room in (0.3, 0.6, 0.9):
+                trial = replace(best, reverb_wet=wet, reverb_room_size=room)
+                loss = score(trial)
+                if cost(trial, loss) < cost(best, best_loss):
+                    best, best_loss = trial, loss
     if refine_evals > 0:
         rng = np.random.default_rng(seed)
-        start = _to_unit(best)
-        simplex = [start] + [np.clip(start + np.eye(len(TUNED))[i] * 0.12 * rng.choice([-1, 1]),
-                                     0, 1) for i in range(len(TUNED))]
+        start = _to_unit(best, keys)
+        simplex = [start] + [np.clip(start + np.eye(len(keys))[i] * 0.12 * rng.choice([-1, 1]),
+                                     0, 1) for i in range(len(keys))]
+
         def objective(u: np.ndarray) -> float:
-            p = _from_unit(u, best)
+            p = _from_unit(u, best, keys)
             return cost(p, score(p))
 
         result = minimize(objective, start, method="Nelder-Mead",
                           options={"maxfev": refine_evals, "initial_simplex": np.array(simplex),
                                    "xatol": 1e-3, "fatol": 1e-4})
-        trial = _from_unit(result.x, best)
+        trial = _from_unit(result.x, best, keys)
         loss = score(trial)
         if cost(trial, loss) < cost(best, best_loss):
             best, best_loss = trial, loss
