@@ -15,7 +15,7 @@ import soundfile as sf
 
 from tonematch._native import NamModel
 from tonematch.audio_io import MAX_RATE, MIN_RATE
-from tonematch.rig import json_safe
+from tonematch.rig import Rig, json_safe
 from tonematch.safe_io import (
     InputError,
     StagedOutputs,
@@ -107,6 +107,14 @@ def _note(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+def _limits(rig: Rig) -> None:
+    """The parameters a match left at an end of their range (the rig's `at_limit`)."""
+    from tonematch.trust import describe_limit
+
+    for item in rig.extra.get("at_limit") or []:
+        print(f"at limit: {describe_limit(item)}", file=sys.stderr)
+
+
 def _match(args: argparse.Namespace) -> int:
     """Finds the rig that makes the DI sound like the reference."""
     from tonematch.matcher import MatchOptions, match
@@ -125,6 +133,7 @@ def _match(args: argparse.Namespace) -> int:
     rig, notes = match(args.di, args.ref, options, progress)
     for note in notes:
         _note(note)
+    _limits(rig)
     # Every output is staged and moved into place together: a failing render or report leaves
     # the previous rig.json (and everything else) as it was.
     with StagedOutputs() as staged:
@@ -184,7 +193,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 # What a match writes about itself; a tuned rig is not that match, so these are not carried over.
-MATCH_ONLY_KEYS = ("alternatives", "analysis", "timings_s", "loss_components")
+MATCH_ONLY_KEYS = ("alternatives", "analysis", "timings_s", "loss_components", "warnings",
+                   "at_limit")
 
 
 def _tune(args: argparse.Namespace) -> int:
@@ -206,6 +216,7 @@ def _tune(args: argparse.Namespace) -> int:
                           match_eq=not args.no_match_eq)
     for note in notes:
         _note(note)
+    _limits(tuned)
     with StagedOutputs() as staged:
         staged.path(args.out).write_text(rig_json_text(tuned), encoding="utf-8")
         staged.commit()

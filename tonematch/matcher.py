@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from tonematch import grid_search as grid
+from tonematch import trust
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
@@ -18,8 +19,9 @@ from tonematch.match_eq import fit_after_post_fx
 from tonematch.post_fx import optimise
 from tonematch.progress import Progress
 from tonematch.render import render_rig
-from tonematch.rig import SCHEMA_VERSION, Rig, RigParams
+from tonematch.rig import RANGES, SCHEMA_VERSION, Rig, RigParams
 from tonematch.sommelier import rank_models
+from tonematch.time_fx import detect
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,18 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     lap("index")
 
     progress.stage("analyse", message="describing the reference")
-    ref = analyse(active_excerpt(ref_audio.samples, REF_ANALYSIS_S))
+    ref_active = active_excerpt(ref_audio.samples, REF_ANALYSIS_S)
+    ref = analyse(ref_active)
+    # Delay and reverb are fitted only where the reference has them (post_fx.optimise).
+    ref.time_effects = detect(ref_active)
+    di_active = active_excerpt(di.samples, REF_ANALYSIS_S)
+    doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
+              + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     lap("analyse")
 
     top = _search(excerpt, ref, library, budget, options, progress)
+    top, widened = _widen_gains(top, excerpt, ref, budget, options)
     lap("grid")
 
     tuned = _tune(top, excerpt, ref, budget, options, progress)
@@ -127,18 +136,61 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     best = final[0]
     rig = best.rig
     rig.loss = best.loss.total
+    # Everything the user should know travels in the rig as well as on stderr: the notes about
+    # the files and the library (skipped models and IRs name the file), and the trust checks.
+    notes += doubts + trust.result_warnings(best.loss)
     rig.extra = {
         "schema_version": SCHEMA_VERSION,
         "loss_components": best.loss.to_dict(),
+        "warnings": list(notes),
+        "at_limit": trust.at_limit(rig.params),
         "alternatives": [_rig_json(c) for c in final[1:3]],
         "timings_s": {**timings, "total": round(sum(timings.values()), 3)},
         "analysis": {"reference": ref.to_dict(), "di_seconds": round(di.seconds, 2),
                      "reference_seconds": round(ref_audio.seconds, 2),
                      "budget": options.budget, "seed": options.seed,
                      "models": len(library.amps) + len(library.pedals),
-                     "irs": len(library.irs)},
+                     "irs": len(library.irs),
+                     "time_effects": ref.time_effects.to_dict(),
+                     "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
+
+
+def _widen_gains(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
+                 options: MatchOptions) -> tuple[list[grid.Scored], list[float]]:
+    """Searches on past the input-gain grid's end for the rigs whose best gain is on that end.
+
+    A best gain on the grid's edge only says the optimum is there or beyond; the grid goes on
+    in its own steps, with the same exact score, while the rig part keeps improving. It stays
+    half a step inside the parameter's range, which `_tune`'s refinement may then reach.
+    Returns the rigs (widened where it helped) and the gains added.
+    """
+    gains = sorted(budget.gains_db)
+    if len(gains) < 2:
+        return top, []
+    step = _gain_step(budget)
+    limit = RANGES["input_gain_db"].high - step / 2
+    pool = grid.ModelPool()
+
+    def widen(s: grid.Scored) -> tuple[grid.Scored, list[float]]:
+        g = s.combo.input_gain_db
+        if g not in (gains[0], gains[-1]):
+            return s, []
+        direction = -1.0 if g == gains[0] else 1.0
+        best, tried = s, []
+        while abs(best.combo.input_gain_db + direction * step) <= limit:
+            combo = replace(s.combo, input_gain_db=best.combo.input_gain_db + direction * step)
+            tried.append(combo.input_gain_db)
+            trial = grid.exact_score(grid.render_combo(pool, combo, excerpt),
+                                     grid.Scored(combo, s.ir, s.loss), ref)
+            if trial.loss.rig >= best.loss.rig:
+                break
+            best = trial
+        return best, tried
+
+    results = grid.run_parallel(widen, top, options.jobs)
+    return [r[0] for r in results], sorted({g for r in results for g in r[1]})
 
 
 def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget,
@@ -280,7 +332,9 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     progress.stage("load", message="reading audio")
     di = load_audio(di_path, "DI")
     ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S)
-    ref = analyse(active_excerpt(ref_audio.samples, REF_ANALYSIS_S))
+    ref_active = active_excerpt(ref_audio.samples, REF_ANALYSIS_S)
+    ref = analyse(ref_active)
+    ref.time_effects = detect(ref_active)
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")
     best: Candidate | None = None
@@ -298,6 +352,8 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     final = _verify([best.rig, rig], di, ref, budget, progress)[0]
     out = final.rig
     out.loss = final.loss.total
+    notes = di.notes + ref_audio.notes + trust.result_warnings(final.loss)
     out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
-                 "loss_components": final.loss.to_dict()}
-    return out, di.notes + ref_audio.notes
+                 "loss_components": final.loss.to_dict(), "warnings": list(notes),
+                 "at_limit": trust.at_limit(out.params)}
+    return out, notes
