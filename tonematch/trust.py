@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from tonematch.analysis import Features, analyse, power_spectrogram
-from tonematch.audio_io import RATE
+from tonematch.audio_io import CLIP_LEVEL, RATE
 from tonematch.loss import LossParts
 from tonematch.rig import MATCH_EQ_CENTRES_HZ, MATCH_EQ_LIMIT_DB, PARAM_RANGES, RigParams
 
@@ -76,7 +76,8 @@ def _hits_db(x: np.ndarray, low_hz: float) -> float:
 
 
 def di_warnings(di: np.ndarray) -> list[str]:
-    """A DI that is a DC offset, noise, or clipped."""
+    """A DI that is a DC offset, noise, or clipped below full scale (flat tops: clipped, then
+    turned down). Clipping at full scale is the file reader's note (`audio_io.load_audio`)."""
     x = np.asarray(di, dtype=np.float64)
     power = float(np.mean(x**2)) + 1e-30
     if float(np.mean(x)) ** 2 / power >= DC_SHARE:
@@ -95,8 +96,8 @@ def di_warnings(di: np.ndarray) -> list[str]:
 
 def _clipped_share(x: np.ndarray) -> float:
     peak = float(np.max(np.abs(x))) if len(x) else 0.0
-    if peak <= 0:
-        return 0.0
+    if peak <= 0 or peak >= CLIP_LEVEL:
+        return 0.0  # nothing, or full-scale clipping the reader has reported already
     at_peak = np.abs(x) >= peak * 0.999
     # Runs of CLIP_RUN samples at the peak: a waveform passes its peak in one or two samples.
     run = np.convolve(at_peak.astype(np.int32), np.ones(CLIP_RUN, dtype=np.int32), "valid")

@@ -76,10 +76,20 @@ def test_a_di_of_dc_is_called_dc() -> None:
     assert len(found) == 1 and "DC" in found[0]
 
 
-def test_a_clipped_di_is_called_clipped(demo_di: np.ndarray) -> None:
-    hot = np.clip(demo_di * 30 / np.max(np.abs(demo_di)), -1.0, 1.0)
+def test_a_di_clipped_then_turned_down_is_called_clipped(demo_di: np.ndarray) -> None:
+    # Full-scale clipping is the file reader's note; this one has flat tops at −6 dBFS.
+    hot = 0.5 * np.clip(demo_di * 30 / np.max(np.abs(demo_di)), -1.0, 1.0)
     found = di_warnings(hot)
     assert len(found) == 1 and "clipped" in found[0]
+
+
+def test_a_di_clipped_at_full_scale_is_reported_once(tmp_path: Path, demo_di: np.ndarray) -> None:
+    path = tmp_path / "hot.wav"
+    sf.write(path, np.clip(demo_di * 30 / np.max(np.abs(demo_di)), -1.0, 1.0), 48_000,
+             subtype="FLOAT")
+    audio = load_audio(path, "DI")
+    assert [n for n in audio.notes if "clipped" in n]
+    assert di_warnings(audio.samples.astype(np.float64)) == []
 
 
 def test_swapped_files_are_noticed(demo_di: np.ndarray, demo_ref: np.ndarray) -> None:
