@@ -57,8 +57,10 @@ def peak_gain_db(freqs: np.ndarray, f0: float, gain_db: float, q: float = PRE_EQ
 def fit_eq(cand: Features, ref: Features) -> tuple[float, float]:
     """Peak EQ (freq, gain) that brings the candidate closest to the reference in rig distance."""
     fc = third_octave_centres()
-    freqs = np.geomspace(400.0, 3000.0, 25)
-    gains = np.arange(-12.0, 12.01, 0.5)
+    # The grid spans both parameters' whole ranges, so there is nothing to widen: an optimum on
+    # its edge is at a range limit, and the rig JSON's `at_limit` says so (`trust.at_limit`).
+    freqs = np.geomspace(RANGES["pre_eq_freq_hz"].low, RANGES["pre_eq_freq_hz"].high, 25)
+    gains = np.arange(RANGES["pre_eq_gain_db"].low, RANGES["pre_eq_gain_db"].high + 0.01, 0.5)
     shapes = np.array([[peak_gain_db(fc, f0, g) for g in gains] for f0 in freqs])
     shaped = cand.bands_db[None, None, :] + shapes
     flat = np.broadcast_to(cand.flatness, (*shaped.shape[:2], len(cand.flatness)))
