@@ -10,11 +10,10 @@ says whether it has them:
   note on every beat — but a new pluck is not sample-coherent with the last one, and a held
   note's periodicity gives a comb of equal peaks, not one spike above its neighbours. The spike
   is measured against the spread of the autocorrelation around it.
-* **Reverb**: after a note ends, a dry rig falls to the noise floor within a few tens of ms; a
-  reverb leaves a tail that decays slowly. The detector looks, frequency by frequency, at every
-  place a prominent partial stops and measures how far above that frequency's floor the level
-  still is 80–200 ms later. On generated performances this separates poorly (other notes and
-  distortion products fill the same bins), so its threshold is strict: see REVERB_TAIL_MIN_DB.
+* **Reverb**: where the playing stops, a dry rig falls to the noise floor as fast as the
+  string is damped; a reverb holds the level up for a good part of its decay time. The detector
+  times the fall into every gap (ms per 20 dB). Legato playing without gaps shows nothing, and a
+  short plate or small room falls as fast as a damped string, so it finds long reverbs only.
 
 The echo measure also runs on candidate renders (same code, same measure), so the delay mix can
 be set to give the candidate the reference's echo strength rather than guessed from a formula.
@@ -43,12 +42,10 @@ CANDIDATES = 60  # autocorrelation peaks examined, highest first
 REPEAT_SHARE = 0.2  # a lag where this share of loud windows are coherent copies …
 REPEAT_RATIO_DB = -2.0  # … no quieter than this is music played again, not an echo
 FRAME = 240  # 5 ms level frames at 48 kHz
-# Median tail above the bin's floor that counts as a reverb. On the dev split's references the
-# tails of dry rigs (−5…36 dB: other notes and distortion fill the bins) and of reverberant ones
-# (0…26 dB) overlap, so the threshold sits above every dry one: a reverb is fitted only when the
-# evidence is unmistakable, and a dry reference never gets one.
-REVERB_TAIL_MIN_DB = 40.0
-REVERB_MIN_STOPS = 20  # a handful of stops says little
+# Milliseconds per 20 dB of fall into a gap that count as a reverb: dry rigs on the dev split's
+# references fall in 17–255 ms but one (synthesised chords ringing out, 391 ms); reverbs that
+# leave gaps, 306–536 ms (the short plates and small rooms, 74–160 ms, are not seen).
+REVERB_FALL_MS = 280.0
 
 
 @dataclass
@@ -60,17 +57,15 @@ class TimeEffects:
     delay_strength: float  # normalised autocorrelation at that lag (0 = none)
     delay_spike: float  # that peak over the highest other peak within ±12 ms
     reverb: bool
-    reverb_tail_db: float  # median level 80–200 ms after partials stop, above their floor
-    reverb_decay_db_s: float  # median slope of those tails (dB/s)
-    tails: int  # how many stops were measured
+    reverb_fall_ms: float  # median time the level takes to fall 20 dB into a gap (0 = no gap)
+    falls: int  # how many gaps were measured
 
     def to_dict(self) -> dict[str, object]:
         """The rig JSON's `analysis.time_effects`."""
         return {"delay": self.delay, "delay_time_ms": round(self.delay_time_ms, 1),
                 "delay_strength": round(self.delay_strength, 4),
                 "delay_spike": round(self.delay_spike, 2), "reverb": self.reverb,
-                "reverb_tail_db": round(self.reverb_tail_db, 2),
-                "reverb_decay_db_s": round(self.reverb_decay_db_s, 1), "tails": self.tails}
+                "reverb_fall_ms": round(self.reverb_fall_ms, 1), "falls": self.falls}
 
 
 def _whitened(x: np.ndarray) -> np.ndarray:
@@ -183,47 +178,47 @@ def _delay(x: np.ndarray) -> tuple[float, float, float]:
     return best[1], best[2], best[0]
 
 
-def _tails(x: np.ndarray) -> tuple[float, float, int]:
-    """What is left of a partial 80–200 ms after it stopped, above that frequency's floor.
+def _falls(x: np.ndarray) -> tuple[float, int]:
+    """How long the level takes to fall into each gap in the playing: ms per 20 dB, median over
+    the gaps, from 20 dB below the loud frames to 45 dB below (or 6 dB above the floor).
 
-    Per STFT bin, not per frame: in legato playing the overall level hardly ever falls, but
-    every note change stops the last note's partials. A dry rig leaves them at the floor; a
-    reverb leaves a tail. Returns the median tail (dB above the bin's floor), the median decay
-    of the tails (dB/s) and the number of stops measured."""
-    y = resample_poly(np.asarray(x, dtype=np.float64)[: int(MAX_SECONDS * RATE)], 1,
-                      RATE // DS_RATE)
-    n_fft, hop = 1024, 160  # 64 ms windows, 10 ms hops
-    if len(y) < n_fft * 4:
-        return 0.0, 0.0, 0
-    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop] * np.hanning(n_fft)
-    spec = np.fft.rfft(frames, axis=1)
-    freqs = np.fft.rfftfreq(n_fft, 1 / DS_RATE)
-    band = (freqs >= 200) & (freqs <= 4000)
-    level = 10 * np.log10(spec.real[:, band] ** 2 + spec.imag[:, band] ** 2 + 1e-20)
-    floor = np.percentile(level, 10, axis=0)
-    top = level.max(axis=1, keepdims=True)
-    t0, t1, t2 = 3, 8, 20  # the stop within 30 ms; its tail 80–200 ms later
-    nt = level.shape[0] - t2
-    if nt < 10:
-        return 0.0, 0.0, 0
-    now = level[:nt]
-    stops = ((now >= top[:nt] - 20) & (now - floor >= 35)
-             & (level[t0: t0 + nt] <= now - 12))
-    ts, bs = np.nonzero(stops)
-    if len(ts) == 0:
-        return 0.0, 0.0, 0
-    tail = np.stack([level[ts + k, bs] for k in range(t1, t2)], axis=1)
-    above = tail.min(axis=1) - floor[bs]
-    slope = (tail[:, -1] - tail[:, 0]) / ((t2 - 1 - t1) * hop / DS_RATE)
-    return float(np.median(above)), float(np.median(slope)), int(len(ts))
+    A dry rig follows the string's damping or the note's release (tens of ms to ~250 ms per
+    20 dB on the dev split's references); a reverb holds the level up for a large share of its
+    decay time (300–540 ms). Legato playing has no gaps and shows nothing."""
+    x = np.asarray(x, dtype=np.float64)[: int(MAX_SECONDS * RATE)]
+    n = len(x) // FRAME
+    if n < 50:
+        return 0.0, 0
+    level = 10 * np.log10(np.mean(x[: n * FRAME].reshape(n, FRAME) ** 2, axis=1) + 1e-14)
+    loud = float(np.percentile(level, 95))
+    floor = float(np.percentile(level, 1))
+    high, low = loud - 20.0, max(loud - 45.0, floor + 6.0)
+    if low >= high - 10.0:
+        return 0.0, 0  # no gaps deep enough to measure a fall
+    max_back = int(2.0 * RATE / FRAME)
+    falls = []
+    k = 1
+    while k < n:
+        if level[k] < low <= level[k - 1]:
+            j = k
+            while j > 0 and level[j] < high and k - j < max_back:
+                j -= 1
+            if level[j] >= high:
+                falls.append((k - j) * FRAME / RATE * 1000.0 * 20.0 / (high - low))
+            while k < n and level[k] < low + 3.0:  # the gap itself, then the next note
+                k += 1
+        k += 1
+    return (float(np.median(falls)), len(falls)) if falls else (0.0, 0)
 
 
 def detect(x: np.ndarray) -> TimeEffects:
     """Delay and reverb in a mono 48 kHz recording."""
     time_ms, rho, spike = _delay(x)
-    tail_db, slope, count = _tails(x)
+    fall_ms, falls = _falls(x)
+    delay = bool(spike >= DELAY_SPIKE_MIN and rho >= DELAY_RHO_MIN)
     return TimeEffects(
-        delay=bool(spike >= DELAY_SPIKE_MIN and rho >= DELAY_RHO_MIN),
-        delay_time_ms=time_ms, delay_strength=rho, delay_spike=spike,
-        reverb=bool(count >= REVERB_MIN_STOPS and tail_db >= REVERB_TAIL_MIN_DB),
-        reverb_tail_db=tail_db, reverb_decay_db_s=slope, tails=count)
+        delay=delay, delay_time_ms=time_ms, delay_strength=rho, delay_spike=spike,
+        # A delay's repeats also hold the level up in the gaps: with an echo found, the falls
+        # say nothing about a reverb.
+        reverb=bool(not delay and falls > 0 and fall_ms >= REVERB_FALL_MS),
+        reverb_fall_ms=fall_ms, falls=falls)

@@ -78,6 +78,18 @@ def test_a_delay_is_found_at_its_time_and_refitted_at_its_mix(
     assert fitted == pytest.approx(mix, abs=0.05)
 
 
+@pytest.mark.parametrize(("wet", "room"), [(0.3, 0.5), (0.3, 0.7), (0.5, 0.6)])
+def test_a_reverb_is_found_where_the_playing_stops(wet: float, room: float) -> None:
+    """A lead line with rests: the level falls into the gaps at the reverb's pace. (Legato
+    playing has no gaps, and there the reverb goes unseen: the detector only says yes when it
+    has seen a tail.)"""
+    x = _play("fluidr3:27", "lead", 43)
+    found = detect(_through(_rig(CRUNCH, RigParams(reverb_wet=wet, reverb_room_size=room)), x))
+    assert found.reverb and not found.delay, found
+    dry = detect(_through(_rig(CRUNCH), x))
+    assert not dry.reverb and dry.falls > 0 and dry.reverb_fall_ms < found.reverb_fall_ms / 2
+
+
 def test_a_reverb_is_not_mistaken_for_a_delay() -> None:
     rig = _rig(CRUNCH, RigParams(reverb_wet=0.3, reverb_room_size=0.7))
     assert not detect(_through(rig, _play("fluidr3:26", "arpeggio", 31))).delay
