@@ -127,7 +127,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     top, widened = _widen_gains(top, excerpt, ref, budget, options)
     lap("grid")
 
-    tuned = _tune(top, excerpt, ref, budget, options, progress)
+    tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress), budget)
     lap("post_fx")
 
     final = _verify(tuned, di, ref, budget, progress)
@@ -155,6 +155,20 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
+
+
+TIME_EFFECT_KEYS = ("delay_time_ms", "delay_mix", "reverb_wet", "reverb_room_size")
+
+
+def _share_time_effects(rigs: list[Rig], budget: Budget) -> list[Rig]:
+    """Gives the rigs whose post-FX were not tuned the delay and reverb fitted on the tuned
+    ones. The effects belong to the reference, not to the amp: without them an untuned rig
+    would lose a detected delay (it can still win verification on tone)."""
+    if not 0 < budget.tuned_rigs < len(rigs):
+        return rigs
+    fx = {k: getattr(rigs[0].params, k) for k in TIME_EFFECT_KEYS}
+    return rigs[: budget.tuned_rigs] + [replace(r, params=replace(r.params, **fx))
+                                       for r in rigs[budget.tuned_rigs:]]
 
 
 def _widen_gains(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,

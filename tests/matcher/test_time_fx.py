@@ -17,6 +17,7 @@ import pytest
 
 from tonematch.analysis import analyse
 from tonematch.library.performances import Performance
+from tonematch.matcher import BUDGETS, _share_time_effects
 from tonematch.post_fx import PostFxRenderer, fit_delay_mix, optimise
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
@@ -113,3 +114,17 @@ def test_optimise_adds_no_effect_to_a_dry_reference_and_the_detected_delay_to_a_
     assert wet.delay_time_ms == pytest.approx(400.0, rel=0.10)
     assert wet.delay_mix == pytest.approx(0.2, abs=0.05)
     assert wet.reverb_wet == 0.0
+
+
+def test_rigs_left_untuned_get_the_detected_effects_of_the_tuned_one() -> None:
+    """With one tuned rig (budget fast), an untuned alternative that wins verification on tone
+    must not drop the reference's delay."""
+    tuned = _rig(CRUNCH, RigParams(input_gain_db=3.0, pre_eq_gain_db=4.0, delay_time_ms=352.0,
+                                   delay_mix=0.23))
+    plain = _rig(CLEAN, RigParams(input_gain_db=-6.0))
+    out = _share_time_effects([tuned, plain, plain], BUDGETS["fast"])
+    assert out[0] is tuned
+    for rig in out[1:]:
+        assert (rig.params.delay_time_ms, rig.params.delay_mix) == (352.0, 0.23)
+        assert rig.params.input_gain_db == -6.0 and rig.params.pre_eq_gain_db == 0.0
+    assert _share_time_effects([tuned, plain], BUDGETS["normal"])[1] is plain
