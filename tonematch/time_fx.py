@@ -42,10 +42,12 @@ CANDIDATES = 60  # autocorrelation peaks examined, highest first
 REPEAT_SHARE = 0.2  # a lag where this share of loud windows are coherent copies …
 REPEAT_RATIO_DB = -2.0  # … no quieter than this is music played again, not an echo
 FRAME = 240  # 5 ms level frames at 48 kHz
-# Milliseconds per 20 dB of fall into a gap that count as a reverb: dry rigs on the dev split's
-# references fall in 17–255 ms but one (synthesised chords ringing out, 391 ms); reverbs that
-# leave gaps, 306–536 ms (the short plates and small rooms, 74–160 ms, are not seen).
-REVERB_FALL_MS = 280.0
+# Milliseconds per 20 dB of fall into a gap that count as a reverb. Dry rigs on the dev split's
+# references fall in 17–255 ms, but chords left to ring out fall as slowly as a reverb (391 ms);
+# reverbs that leave gaps, 306–536 ms (short plates and small rooms, 74–160 ms, are not seen).
+# A dry reference must not get a reverb, so the threshold sits above every dry fall measured:
+# only long reverbs (406–536 ms on dev) are found.
+REVERB_FALL_MS = 400.0
 
 
 @dataclass

@@ -79,7 +79,7 @@ def test_a_delay_is_found_at_its_time_and_refitted_at_its_mix(
     assert fitted == pytest.approx(mix, abs=0.05)
 
 
-@pytest.mark.parametrize(("wet", "room"), [(0.3, 0.5), (0.3, 0.7), (0.5, 0.6)])
+@pytest.mark.parametrize(("wet", "room"), [(0.3, 0.7), (0.5, 0.6)])
 def test_a_reverb_is_found_where_the_playing_stops(wet: float, room: float) -> None:
     """A lead line with rests: the level falls into the gaps at the reverb's pace. (Legato
     playing has no gaps, and there the reverb goes unseen: the detector only says yes when it
