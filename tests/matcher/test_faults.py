@@ -86,11 +86,14 @@ def test_ctrl_c_during_the_grid_ends_at_once(tmp_path: Path, small_library) -> N
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tonematch-")]
 
 
+# VmHWM is the peak of this process's own memory since exec; getrusage's ru_maxrss would also
+# count the parent's peak at fork time (Linux keeps it across exec), i.e. pytest's.
 MEMORY_SCRIPT = """
-import resource, sys
+import sys
 from tonematch.audio_io import load_audio
 audio = load_audio(sys.argv[1], "reference", max_seconds=120.0)
-print(len(audio.samples), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+print(len(audio.samples), int(hwm.split()[1]))
 """
 
 
