@@ -3,6 +3,7 @@ real server (`python -m tonematch app`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -105,8 +106,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, cache_folder: Path) -> Iter
     port = _free_port()
     env = {**os.environ, "TMPDIR": str(tmp), "TONEMATCH_CACHE": str(cache_folder),
            "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL_S)}
+    # Its own process group, so that a server left behind by a failing stop can be ended with
+    # everything it started (otherwise its children keep the output pipe open for ever).
     proc = subprocess.Popen([sys.executable, "-m", "tonematch", "app", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)
     output: list[str] = []
     url_seen = threading.Event()
 
@@ -132,6 +136,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, cache_folder: Path) -> Iter
         proc.kill()
         raise
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything of the server's still running
         assert proc.stdout is not None
         proc.stdout.close()
     # Stopping the server removes every session's files.
