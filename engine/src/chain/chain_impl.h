@@ -26,6 +26,7 @@ constexpr double kFadeSeconds = 0.02;       ///< crossfade of a model or IR swap
 }  // namespace chain
 
 struct Chain::Impl {
+  Impl() noexcept { storeParams(ChainParams{}); }
   ~Impl() {
     while (chain::Retirable* r = retired.pop()) delete r;
   }
@@ -42,10 +43,8 @@ struct Chain::Impl {
   chain::Slot<chain::CabinetStage> cabinet;
   chain::RetireQueue retired;
 
-  // Parameter targets: written by any thread, read at the start of each block.
-  std::atomic<float> inputGainDb{0.0f}, preEqGainDb{0.0f}, preEqFreqHz{800.0f},
-      reverbWet{0.0f}, reverbRoomSize{0.5f}, delayTimeMs{100.0f}, delayMix{0.0f},
-      finalEqGainDb{0.0f};
+  // Parameter targets in kParams order: written by any thread, read at the start of each block.
+  std::array<std::atomic<float>, kParamCount> paramTargets{};
   std::array<std::atomic<float>, Chain::kMatchEqBands> matchEqDb{};
   std::atomic<bool> snapRequested{true};
 

@@ -1,5 +1,6 @@
 // The chain's parameters: clamped targets in atomics (any thread writes them), moved into the
-// smoothers at the start of each block (the audio thread reads them).
+// smoothers at the start of each block (the audio thread reads them). Keys, ranges and defaults
+// come from the table in rig_params.h.
 #include <algorithm>
 #include <cmath>
 
@@ -16,17 +17,34 @@ float clampParam(float v, float low, float high, float fallback) noexcept {
 float dbToGain(float db) noexcept { return static_cast<float>(std::pow(10.0, db / 20.0)); }
 }  // namespace
 
-ChainParams Chain::clamp(const ChainParams& p) noexcept {
-  const ChainParams d;
+ChainParams::ChainParams() noexcept {
+  for (const auto& spec : kParams) this->*spec.field = static_cast<float>(spec.defaultValue);
+}
+
+ParamValues defaultParamValues() noexcept {
+  ParamValues v{};
+  for (std::size_t i = 0; i < kParamCount; ++i) v[i] = kParams[i].defaultValue;
+  return v;
+}
+
+ChainParams toChainParams(const ParamValues& values) noexcept {
   ChainParams c;
-  c.inputGainDb = clampParam(p.inputGainDb, -24.0f, 24.0f, d.inputGainDb);
-  c.preEqGainDb = clampParam(p.preEqGainDb, -12.0f, 12.0f, d.preEqGainDb);
-  c.preEqFreqHz = clampParam(p.preEqFreqHz, 400.0f, 3000.0f, d.preEqFreqHz);
-  c.reverbWet = clampParam(p.reverbWet, 0.0f, 0.7f, d.reverbWet);
-  c.reverbRoomSize = clampParam(p.reverbRoomSize, 0.0f, 1.0f, d.reverbRoomSize);
-  c.delayTimeMs = clampParam(p.delayTimeMs, 50.0f, 500.0f, d.delayTimeMs);
-  c.delayMix = clampParam(p.delayMix, 0.0f, 0.5f, d.delayMix);
-  c.finalEqGainDb = clampParam(p.finalEqGainDb, -3.0f, 3.0f, d.finalEqGainDb);
+  for (std::size_t i = 0; i < kParamCount; ++i)
+    c.*kParams[i].field = static_cast<float>(values[i]);
+  return c;
+}
+
+ParamValues fromChainParams(const ChainParams& params) noexcept {
+  ParamValues v{};
+  for (std::size_t i = 0; i < kParamCount; ++i) v[i] = params.*kParams[i].field;
+  return v;
+}
+
+ChainParams Chain::clamp(const ChainParams& p) noexcept {
+  ChainParams c;  // starts at the defaults, the fallback for non-finite values
+  for (const auto& spec : kParams)
+    c.*spec.field = clampParam(p.*spec.field, static_cast<float>(spec.low),
+                                static_cast<float>(spec.high), static_cast<float>(spec.defaultValue));
   for (std::size_t k = 0; k < c.matchEqDb.size(); ++k)
     c.matchEqDb[k] = clampParam(p.matchEqDb[k], -kMatchEqMaxDb, kMatchEqMaxDb, 0.0f);
   return c;
@@ -34,28 +52,16 @@ ChainParams Chain::clamp(const ChainParams& p) noexcept {
 
 void Chain::Impl::storeParams(const ChainParams& raw) noexcept {
   const ChainParams p = Chain::clamp(raw);
-  inputGainDb.store(p.inputGainDb, std::memory_order_relaxed);
-  preEqGainDb.store(p.preEqGainDb, std::memory_order_relaxed);
-  preEqFreqHz.store(p.preEqFreqHz, std::memory_order_relaxed);
-  reverbWet.store(p.reverbWet, std::memory_order_relaxed);
-  reverbRoomSize.store(p.reverbRoomSize, std::memory_order_relaxed);
-  delayTimeMs.store(p.delayTimeMs, std::memory_order_relaxed);
-  delayMix.store(p.delayMix, std::memory_order_relaxed);
-  finalEqGainDb.store(p.finalEqGainDb, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < kParamCount; ++i)
+    paramTargets[i].store(p.*kParams[i].field, std::memory_order_relaxed);
   for (std::size_t k = 0; k < matchEqDb.size(); ++k)
     matchEqDb[k].store(p.matchEqDb[k], std::memory_order_relaxed);
 }
 
 ChainParams Chain::Impl::loadParams() const noexcept {
   ChainParams p;
-  p.inputGainDb = inputGainDb.load(std::memory_order_relaxed);
-  p.preEqGainDb = preEqGainDb.load(std::memory_order_relaxed);
-  p.preEqFreqHz = preEqFreqHz.load(std::memory_order_relaxed);
-  p.reverbWet = reverbWet.load(std::memory_order_relaxed);
-  p.reverbRoomSize = reverbRoomSize.load(std::memory_order_relaxed);
-  p.delayTimeMs = delayTimeMs.load(std::memory_order_relaxed);
-  p.delayMix = delayMix.load(std::memory_order_relaxed);
-  p.finalEqGainDb = finalEqGainDb.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < kParamCount; ++i)
+    p.*kParams[i].field = paramTargets[i].load(std::memory_order_relaxed);
   for (std::size_t k = 0; k < matchEqDb.size(); ++k)
     p.matchEqDb[k] = matchEqDb[k].load(std::memory_order_relaxed);
   return p;

@@ -4,7 +4,7 @@
 // the channels. Room size sets the comb feedback (0.7 … 0.98); damping is fixed. Delay lengths
 // and the damping lowpass are scaled to the sample rate so the sound does not change with it.
 //
-//   out = (1 − wet) · dry + wet · reverb(dry)      (dry = 1 − wet, DESIGN §3)
+//   out = (1 − wet) · dry + wet · reverb(dry)      (dry = 1 − wet; docs/architecture.md, the chain)
 // reverb() keeps Freeverb's input gain 0.015 and wet scale 3; with them, white noise comes out
 // of the wet path at the noise's own power within 0.3 dB at room size 0.5 (−1.5 dB at 0,
 // +3.6 dB at 1), so the wet knob trades dry for a reverb of about the same loudness.

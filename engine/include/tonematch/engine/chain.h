@@ -17,24 +17,9 @@
 #include <vector>
 
 #include "tonematch/engine/model.h"
+#include "tonematch/engine/rig_params.h"
 
 namespace tonematch::engine {
-
-/// The eight user parameters (DESIGN §3) and the match EQ; values are clamped to these ranges
-/// by the chain.
-struct ChainParams {
-  float inputGainDb = 0.0f;       ///< −24…+24 dB
-  float preEqGainDb = 0.0f;       ///< −12…+12 dB, peak filter after the cabinet
-  float preEqFreqHz = 800.0f;     ///< 400…3000 Hz, Q = kPreEqQ
-  float reverbWet = 0.0f;         ///< 0…0.7, dry = 1 − wet
-  float reverbRoomSize = 0.5f;    ///< 0…1
-  float delayTimeMs = 100.0f;     ///< 50…500 ms
-  float delayMix = 0.0f;          ///< 0…0.5, feedback = kDelayFeedback
-  float finalEqGainDb = 0.0f;     ///< −3…+3 dB, output gain
-  /// Match EQ band gains, −12…+12 dB, on Chain::matchEqCentreHz(k); all 0 = bypass. Set by
-  /// the matcher, not smoothed: a change takes effect at the start of the next block.
-  std::array<float, 24> matchEqDb{};
-};
 
 /// A cabinet impulse response, resampled to the host rate and cut into FFT partitions.
 /// Built off the audio thread (allocates); immutable afterwards.
@@ -70,10 +55,10 @@ class Chain {
   static constexpr double kModelRate = 48000.0;  ///< rate the NAM stages run at
   /// Match EQ: 24 peaking biquads on the base-10 1/3-octave centres 10^(k/10) Hz, k = 18…41
   /// (63.1 Hz … 12.59 kHz), Q = 4.318 (1/3-octave bandwidth), gains within ±kMatchEqMaxDb.
-  static constexpr int kMatchEqBands = 24;
+  static constexpr int kMatchEqBands = kMatchEqBandCount;
   static constexpr int kMatchEqFirstIndex = 18;
   static constexpr float kMatchEqQ = 4.318f;
-  static constexpr float kMatchEqMaxDb = 12.0f;
+  static constexpr float kMatchEqMaxDb = kMatchEqLimitDb;
   /// Bands centred above this fraction of the host rate are bypassed.
   static constexpr double kMatchEqMaxCentreRatio = 0.45;
   /// Centre of band k (0…23) in Hz.
@@ -99,7 +84,7 @@ class Chain {
   void setParamsImmediate(const ChainParams& params) noexcept;
   /// The current parameter targets, clamped (any thread).
   ChainParams params() const noexcept;
-  /// `params` with every value inside its range (a non-finite value becomes the default).
+  /// `params` with every value inside its kParams range (a non-finite value becomes the default).
   static ChainParams clamp(const ChainParams& params) noexcept;
 
   /// Stages a model for the pedal/amp slot (nullptr empties the slot = bypass). The model is
