@@ -58,23 +58,25 @@ class PyChain {
     applyStaged();
   }
 
-  void setParams(std::optional<float> inputGainDb, std::optional<float> preEqGainDb,
-                 std::optional<float> preEqFreqHz, std::optional<float> reverbWet,
-                 std::optional<float> reverbRoomSize, std::optional<float> delayTimeMs,
-                 std::optional<float> delayMix, std::optional<float> finalEqGainDb,
-                 const std::optional<std::vector<float>>& matchEqDb, bool immediate) {
+  // Keyword names come from the parameter table, so a new parameter needs no binding change.
+  void setParams(const std::optional<std::vector<float>>& matchEqDb, bool immediate,
+                 const py::kwargs& values) {
     if (matchEqDb && matchEqDb->size() != static_cast<std::size_t>(Chain::kMatchEqBands))
       throw py::value_error("match_eq_db must have " + std::to_string(Chain::kMatchEqBands) +
                             " values, got " + std::to_string(matchEqDb->size()));
     ChainParams p = chain_.params();  // keys not given keep their values
-    p.inputGainDb = inputGainDb.value_or(p.inputGainDb);
-    p.preEqGainDb = preEqGainDb.value_or(p.preEqGainDb);
-    p.preEqFreqHz = preEqFreqHz.value_or(p.preEqFreqHz);
-    p.reverbWet = reverbWet.value_or(p.reverbWet);
-    p.reverbRoomSize = reverbRoomSize.value_or(p.reverbRoomSize);
-    p.delayTimeMs = delayTimeMs.value_or(p.delayTimeMs);
-    p.delayMix = delayMix.value_or(p.delayMix);
-    p.finalEqGainDb = finalEqGainDb.value_or(p.finalEqGainDb);
+    for (const auto& [key, value] : values) {
+      const std::string name = py::str(key);
+      const std::size_t i = tonematch::engine::paramIndex(name);
+      if (i == tonematch::engine::kParamCount)
+        throw py::type_error("set_params() got an unexpected keyword argument '" + name + "'");
+      if (value.is_none()) continue;
+      try {
+        p.*tonematch::engine::kParams[i].field = value.cast<float>();
+      } catch (const py::cast_error&) {
+        throw py::type_error("set_params(): " + name + " must be a number");
+      }
+    }
     if (matchEqDb) std::copy(matchEqDb->begin(), matchEqDb->end(), p.matchEqDb.begin());
     if (immediate)
       chain_.setParamsImmediate(p);
@@ -85,14 +87,7 @@ class PyChain {
   py::dict params() const {
     const ChainParams p = chain_.params();
     py::dict d;
-    d["input_gain_db"] = p.inputGainDb;
-    d["pre_eq_gain_db"] = p.preEqGainDb;
-    d["pre_eq_freq_hz"] = p.preEqFreqHz;
-    d["reverb_wet"] = p.reverbWet;
-    d["reverb_room_size"] = p.reverbRoomSize;
-    d["delay_time_ms"] = p.delayTimeMs;
-    d["delay_mix"] = p.delayMix;
-    d["final_eq_gain_db"] = p.finalEqGainDb;
+    for (const auto& spec : tonematch::engine::kParams) d[spec.jsonKey] = p.*spec.field;
     d["match_eq_db"] = std::vector<float>(p.matchEqDb.begin(), p.matchEqDb.end());
     return d;
   }
@@ -205,13 +200,9 @@ void bindChain(py::module_& m) {
       .def("set_ir", &PyChain::setIr, py::arg("samples"), py::arg("sample_rate") = 48000.0,
            py::arg("name") = "",
            "Load a mono cabinet IR (float32 samples at sample_rate; None removes it).")
-      .def("set_params", &PyChain::setParams, py::kw_only(),
-           py::arg("input_gain_db") = py::none(), py::arg("pre_eq_gain_db") = py::none(),
-           py::arg("pre_eq_freq_hz") = py::none(), py::arg("reverb_wet") = py::none(),
-           py::arg("reverb_room_size") = py::none(), py::arg("delay_time_ms") = py::none(),
-           py::arg("delay_mix") = py::none(), py::arg("final_eq_gain_db") = py::none(),
-           py::arg("match_eq_db") = py::none(), py::arg("immediate") = false,
-           "Set parameters (RigParams keys; others keep their values), clamped to their ranges; "
+      .def("set_params", &PyChain::setParams, py::kw_only(), py::arg("match_eq_db") = py::none(),
+           py::arg("immediate") = false,
+           "Set parameters by their rig-JSON keys (param_table(); others keep their values), clamped to their ranges; "
            "they glide unless immediate. match_eq_db: the 24 match-EQ band gains in dB (not "
            "smoothed; they apply from the next block).")
       .def_property_readonly("params", &PyChain::params, "The current parameter targets.")

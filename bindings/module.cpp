@@ -5,9 +5,11 @@ namespace py = pybind11;
 
 void bindNamModel(py::module_& m);
 void bindChain(py::module_& m);
+void bindRig(py::module_& m);
 
 PYBIND11_MODULE(_native, m) {
   m.doc() = "ToneMatch AI engine: .nam loading and inference, and the signal chain, in C++.";
   bindNamModel(m);
   bindChain(m);
+  bindRig(m);
 }

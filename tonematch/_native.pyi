@@ -2,9 +2,33 @@
 
 from collections.abc import Sequence
 from os import PathLike
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
+
+RIG_SCHEMA_VERSION: int
+RIG_MAX_JSON_DEPTH: int
+MATCH_EQ_LIMIT_DB: float
+
+class ParamTableRow(TypedDict):
+    """One row of the engine's parameter table."""
+
+    key: str
+    apvts_id: str
+    name: str
+    unit: str
+    low: float
+    high: float
+    default: float
+    skew: str
+
+def param_table() -> list[ParamTableRow]:
+    """The chain's parameters in rig-JSON order."""
+
+def normalise_rig_json(text: str, source: str, base_dir: str = "") -> tuple[str, list[str]]:
+    """Reads a rig JSON document strictly and writes it back as the plugin would: (JSON text,
+    notes on what reading changed). ValueError naming the source when it cannot be used."""
 
 class NamModel:
     """A Neural Amp Modeler (.nam) network run by the ToneMatch engine."""
@@ -55,17 +79,12 @@ class Chain:
     def set_params(
         self,
         *,
-        input_gain_db: float | None = None,
-        pre_eq_gain_db: float | None = None,
-        pre_eq_freq_hz: float | None = None,
-        reverb_wet: float | None = None,
-        reverb_room_size: float | None = None,
-        delay_time_ms: float | None = None,
-        delay_mix: float | None = None,
-        final_eq_gain_db: float | None = None,
         match_eq_db: Sequence[float] | None = None,
         immediate: bool = False,
-    ) -> None: ...
+        **params: float | None,
+    ) -> None:
+        """Set parameters by their rig-JSON keys (see param_table(); None or absent keeps a
+        value); TypeError on a key the table does not have."""
     @property
     def params(self) -> dict[str, float | list[float]]: ...
     def process(self, x: npt.ArrayLike, block: int = 0) -> npt.NDArray[np.float32]: ...

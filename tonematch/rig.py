@@ -1,10 +1,11 @@
-"""The rig: which pedal, amp and cabinet, the eight chain parameters (DESIGN §3–§4) and the
-match EQ.
+"""The rig: which pedal, amp and cabinet, the chain's parameters and the match EQ.
 
-The JSON keys are fixed by the design; readers ignore keys they do not know. Values outside a
-parameter's range are clamped with a warning (never silently). The match EQ's 24 band gains are
-not one of the eight "params": they travel in a top-level "match_eq" object
-({"centres_hz": [...], "gains_db": [...]}), written only when a gain is not zero.
+The parameter table (keys, ranges, defaults) and the rig JSON reader and writer live once, in the
+engine (tonematch/engine/rig_params.h, rig_json.h), shared with the plugin; this module wraps
+them for Python (docs/formats.md, rig JSON). Readers ignore keys they do not know and carry them
+through. Values outside a parameter's range are clamped with a warning (never silently). The
+match EQ's 24 band gains are not one of the "params": they travel in a top-level "match_eq"
+object ({"centres_hz": [...], "gains_db": [...]}), written only when a gain is not zero.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ import json
 import math
 import re
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
+from tonematch import _native
 from tonematch.safe_io import InputError, check_regular_file, read_regular_bytes, replace_atomic
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: int = _native.RIG_SCHEMA_VERSION
 MAX_RIG_BYTES = 16 << 20  # a rig is a few kB; this refuses whole disks given by mistake
 MAX_JSON_DEPTH = 64  # rigs nest three levels; deeper documents are hostile or broken
+# Keys the codec interprets; the rest of a document is Rig.extra (alternatives, warnings,
+# schema_version, the matcher's analysis …), carried through unchanged.
+_RIG_KEYS = ("name", "rig", "params", "match_eq", "loss")
 
 
 class RigError(InputError):
@@ -29,51 +34,37 @@ class RigError(InputError):
 
 
 @dataclass(frozen=True)
-class ParamRange:
-    """One parameter's JSON key, range and default."""
+class ParamSpec:
+    """One parameter as the engine's table defines it: JSON key, plugin id, name, range."""
 
     key: str
+    apvts_id: str
+    name: str
+    unit: str
     low: float
     high: float
     default: float
+    skew: str  # "linear" or "log"
 
 
-PARAM_RANGES: tuple[ParamRange, ...] = (
-    ParamRange("input_gain_db", -24.0, 24.0, 0.0),
-    ParamRange("pre_eq_gain_db", -12.0, 12.0, 0.0),
-    ParamRange("pre_eq_freq_hz", 400.0, 3000.0, 800.0),
-    ParamRange("reverb_wet", 0.0, 0.7, 0.0),
-    ParamRange("reverb_room_size", 0.0, 1.0, 0.5),
-    ParamRange("delay_time_ms", 50.0, 500.0, 100.0),
-    ParamRange("delay_mix", 0.0, 0.5, 0.0),
-    ParamRange("final_eq_gain_db", -3.0, 3.0, 0.0),
-)
+ParamRange = ParamSpec  # the name the matcher's modules use for a key with its range
+PARAM_RANGES: tuple[ParamSpec, ...] = tuple(ParamSpec(**d) for d in _native.param_table())
 RANGES = {r.key: r for r in PARAM_RANGES}
 
-MATCH_EQ_BANDS = 24
-MATCH_EQ_LIMIT_DB = 12.0
-MATCH_EQ_Q = 4.318  # 1/3-octave bandwidth; the engine's Chain::kMatchEqQ
-MATCH_EQ_CENTRES_HZ: tuple[float, ...] = tuple(10.0 ** (k / 10.0) for k in range(18, 42))
+MATCH_EQ_BANDS = len(_native.Chain.match_eq_centres_hz)
+MATCH_EQ_LIMIT_DB: float = _native.MATCH_EQ_LIMIT_DB
+MATCH_EQ_Q: float = _native.Chain.match_eq_q
+MATCH_EQ_CENTRES_HZ: tuple[float, ...] = tuple(_native.Chain.match_eq_centres_hz)
 
 
 def _flat_eq() -> list[float]:
     return [0.0] * MATCH_EQ_BANDS
 
 
-@dataclass
-class RigParams:
-    """The eight chain parameters, in the units of DESIGN §3, and the match EQ's band gains
-    (dB on MATCH_EQ_CENTRES_HZ; all zero = flat)."""
+class _RigParamsMethods:
+    """What RigParams does; its fields come from the engine's parameter table."""
 
-    input_gain_db: float = 0.0
-    pre_eq_gain_db: float = 0.0
-    pre_eq_freq_hz: float = 800.0
-    reverb_wet: float = 0.0
-    reverb_room_size: float = 0.5
-    delay_time_ms: float = 100.0
-    delay_mix: float = 0.0
-    final_eq_gain_db: float = 0.0
-    match_eq_db: list[float] = field(default_factory=_flat_eq)
+    match_eq_db: list[float]
 
     def clamped(self, source: str = "params") -> RigParams:
         """A copy with every value inside its range; warns for each value it moves."""
@@ -91,12 +82,25 @@ class RigParams:
         return RigParams(**values)
 
     def to_dict(self) -> dict[str, float]:
-        """The JSON `params` object: the eight fixed keys (the match EQ is not one of them)."""
+        """The JSON `params` object: one key per table row (the match EQ is not one of them)."""
         return {r.key: float(getattr(self, r.key)) for r in PARAM_RANGES}
 
     @property
     def match_eq_flat(self) -> bool:
         return all(g == 0.0 for g in self.match_eq_db)
+
+
+# The chain's parameters (one float field per table row, named by its JSON key, with the
+# table's default) and the match EQ's band gains (dB on MATCH_EQ_CENTRES_HZ; all zero = flat).
+RigParams = make_dataclass(
+    "RigParams",
+    [(r.key, float, field(default=r.default)) for r in PARAM_RANGES]
+    + [("match_eq_db", list[float], field(default_factory=_flat_eq))],
+    bases=(_RigParamsMethods,),
+    namespace={"__module__": __name__},  # so pickles (worker processes) find it here
+)
+RigParams.__doc__ = ("The chain's parameters (fields named by the rig JSON keys of the engine's "
+                     "table) and the match EQ's band gains (dB; all zero = flat).")
 
 
 def clamp_match_eq(gains: Any, source: str = "match_eq") -> list[float]:
@@ -150,64 +154,25 @@ class Rig:
         return " → ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The rig JSON object (DESIGN §4), with absolute paths."""
-        out: dict[str, Any] = {}
+        """The rig JSON object as the engine's writer lays it out, with absolute paths; values
+        outside a range are clamped with a warning."""
+        doc: dict[str, Any] = {}
         if self.name is not None:
-            out["name"] = self.name
-        out["rig"] = {
-            "fx_nam": self.fx_name,
-            "amp_nam": self.amp_name,
-            "ir": self.ir_name,
-            "fx_nam_path": _abs(self.fx_path),
-            "amp_nam_path": _abs(self.amp_path),
-            "ir_path": _abs(self.ir_path),
-        }
-        out["params"] = self.params.to_dict()
+            doc["name"] = self.name
+        doc["rig"] = {"fx_nam_path": _abs(self.fx_path), "amp_nam_path": _abs(self.amp_path),
+                      "ir_path": _abs(self.ir_path)}
+        doc["params"] = self.params.to_dict()
         if not self.params.match_eq_flat:
-            out["match_eq"] = {
-                "centres_hz": [round(f, 3) for f in MATCH_EQ_CENTRES_HZ],
-                "gains_db": [float(g) for g in self.params.match_eq_db],
-            }
-        out["loss"] = None if self.loss is None else float(self.loss)
-        out.update({k: v for k, v in self.extra.items() if k not in out})
-        return out
+            doc["match_eq"] = {"gains_db": [float(g) for g in self.params.match_eq_db]}
+        doc["loss"] = None if self.loss is None else float(self.loss)
+        doc.update({k: v for k, v in self.extra.items() if k not in doc})
+        return _normalise(json_safe(doc), str(self.name or "rig"), None)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "rig", base_dir: Path | None = None) -> Rig:
-        """Parses a rig JSON object; relative paths resolve against base_dir."""
-        if not isinstance(data, dict):
-            raise RigError(f"{source}: expected a JSON object, got {type(data).__name__}")
-        rig = data.get("rig")
-        if not isinstance(rig, dict):
-            raise RigError(f"{source}: missing the 'rig' object")
-        params_in = data.get("params", {})
-        if not isinstance(params_in, dict):
-            raise RigError(f"{source}: 'params' must be an object")
-        values: dict[str, float] = {}
-        for f in fields(RigParams):
-            if f.name not in params_in or f.name not in RANGES:
-                continue
-            v = params_in[f.name]
-            if not _is_finite_number(v):
-                raise RigError(f"{source}: params.{f.name} must be a finite number, "
-                               f"got {_short(v)}")
-            values[f.name] = float(v)
-        params = RigParams(**values, match_eq_db=_read_match_eq(data.get("match_eq"), source))
-        params = params.clamped(source)
-        loss = data.get("loss")
-        if loss is not None and not _is_finite_number(loss):
-            raise RigError(f"{source}: 'loss' must be a finite number or null")
-        name = data.get("name")
-        known = {"rig", "params", "loss", "name", "match_eq"}
-        return cls(
-            fx_path=_path(rig, "fx_nam_path", source, base_dir),
-            amp_path=_path(rig, "amp_nam_path", source, base_dir),
-            ir_path=_path(rig, "ir_path", source, base_dir),
-            params=params,
-            loss=None if loss is None else float(loss),
-            name=name if isinstance(name, str) else None,
-            extra={k: v for k, v in data.items() if k not in known},
-        )
+        """Parses a rig JSON object with the engine's reader; relative paths resolve against
+        base_dir. A bad alternative is dropped with a warning, so the best rig still loads."""
+        return _from_normalised(_normalise(data, source, base_dir))
 
     def missing_files(self) -> list[Path]:
         """Files the rig names that do not exist."""
@@ -232,6 +197,40 @@ class Rig:
                 raise RigError(f"{source}: {err}") from None
 
 
+def _normalise(data: Any, source: str, base_dir: Path | None, text: str | None = None
+               ) -> dict[str, Any]:
+    """The document as the engine reads and rewrites it (clamped, paths resolved, bad
+    alternatives dropped); each note the reader makes becomes a warning."""
+    if text is None:
+        try:
+            text = json.dumps(data, allow_nan=False)
+        except (TypeError, ValueError) as err:  # NaN, or an object JSON cannot hold
+            raise RigError(f"{source}: not valid JSON ({err})") from None
+    try:
+        out, notes = _native.normalise_rig_json(text, source, "" if base_dir is None
+                                                else str(base_dir))
+    except ValueError as err:
+        raise RigError(str(err)) from None
+    for note in notes:
+        warnings.warn(note, stacklevel=4)
+    return json.loads(out)
+
+
+def _from_normalised(doc: dict[str, Any]) -> Rig:
+    rig = doc["rig"]
+    gains = doc.get("match_eq", {}).get("gains_db")
+    params = RigParams(**doc["params"], match_eq_db=list(gains) if gains else _flat_eq())
+    return Rig(
+        fx_path=_path(rig["fx_nam_path"]),
+        amp_path=_path(rig["amp_nam_path"]),
+        ir_path=_path(rig["ir_path"]),
+        params=params,
+        loss=doc["loss"],
+        name=doc.get("name"),
+        extra={k: v for k, v in doc.items() if k not in _RIG_KEYS},
+    )
+
+
 def read_rig(path: str | Path) -> Rig:
     """Reads a rig or preset JSON file; RigError (an InputError) naming it when unusable."""
     path = Path(path)
@@ -245,8 +244,7 @@ def read_rig(path: str | Path) -> Rig:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    data = parse_json(text, str(path))
-    return Rig.from_dict(data, str(path), base_dir=path.parent)
+    return _from_normalised(_normalise(None, str(path), path.parent, text=text))
 
 
 def _reject_constant(name: str) -> Any:
@@ -318,46 +316,12 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
 
 def rig_json_text(rig: Rig) -> str:
     """The JSON text write_rig writes (with schema_version; never NaN)."""
-    data = json_safe(rig.to_dict())
-    data.setdefault("schema_version", SCHEMA_VERSION)
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return json.dumps(rig.to_dict(), indent=2, allow_nan=False) + "\n"
 
 
 def write_rig(path: str | Path, rig: Rig) -> None:
     """Writes a rig JSON file atomically, with schema_version."""
     replace_atomic(path, rig_json_text(rig).encode("utf-8"))
-
-
-def _read_match_eq(value: Any, source: str) -> list[float]:
-    """The gains of a "match_eq" object; absent or null = flat. Not clamped here."""
-    if value is None:
-        return _flat_eq()
-    if not isinstance(value, dict):
-        raise RigError(f"{source}: 'match_eq' must be an object")
-    gains = value.get("gains_db")
-    if not isinstance(gains, list) or len(gains) != MATCH_EQ_BANDS:
-        raise RigError(f"{source}: match_eq.gains_db must be a list of {MATCH_EQ_BANDS} numbers")
-    for k, g in enumerate(gains):
-        if not _is_finite_number(g):
-            raise RigError(f"{source}: match_eq.gains_db[{k}] must be a finite number, "
-                           f"got {_short(g)}")
-    return [float(g) for g in gains]
-
-
-def _is_finite_number(v: Any) -> bool:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return False
-    try:
-        return math.isfinite(v)
-    except OverflowError:  # an integer too large for a float
-        return False
-
-
-def _short(v: Any) -> str:
-    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 100:
-        return f"an integer of {v.bit_length()} bits"  # str() of it may itself be refused
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _stem(path: Path | None) -> str:
@@ -368,18 +332,5 @@ def _abs(path: Path | None) -> str | None:
     return str(path.resolve()) if path else None
 
 
-def _path(rig: dict[str, Any], key: str, source: str, base_dir: Path | None) -> Path | None:
-    value = rig.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise RigError(f"{source}: rig.{key} must be a path string or null")
-    if "\x00" in value:
-        raise RigError(f"{source}: rig.{key} contains a NUL character")
-    try:
-        p = Path(value).expanduser()
-    except RuntimeError:  # "~someone" for a user this system does not know
-        raise RigError(f"{source}: rig.{key}: cannot expand {value[:60]!r}") from None
-    if not p.is_absolute() and base_dir is not None:
-        p = base_dir / p
-    return p
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None

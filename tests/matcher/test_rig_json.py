@@ -27,13 +27,38 @@ def test_written_rig_has_exactly_the_design_keys(tmp_path: Path) -> None:
 
 def test_round_trip_keeps_params_paths_and_extra_keys(tmp_path: Path) -> None:
     params = RigParams(3.0, -2.5, 1200.0, 0.3, 0.7, 250.0, 0.2, -1.0)
+    alternative = Rig(amp_path=tmp_path / "b.nam", loss=2.0).to_dict()
+    del alternative["schema_version"]  # a document has one; its alternatives have none
     rig = Rig(amp_path=tmp_path / "a.nam", ir_path=tmp_path / "c.wav", fx_path=tmp_path / "p.nam",
-              params=params, loss=1.25, extra={"alternatives": [{"loss": 2.0}]})
+              params=params, loss=1.25,
+              extra={"alternatives": [alternative], "analysis": {"budget": "fast", "seed": 3}})
     write_rig(tmp_path / "rig.json", rig)
     back = read_rig(tmp_path / "rig.json")
     assert back.params == params
     assert (back.amp_path, back.ir_path, back.fx_path) == (rig.amp_path, rig.ir_path, rig.fx_path)
-    assert back.loss == 1.25 and back.extra["alternatives"] == [{"loss": 2.0}]
+    assert back.loss == 1.25 and back.extra["alternatives"] == [alternative]
+    assert back.extra["analysis"] == {"budget": "fast", "seed": 3}
+
+
+def test_a_bad_alternative_is_dropped_with_a_warning_and_the_rig_still_loads(
+        tmp_path: Path) -> None:
+    # The plugin reads the same way (one codec): a user keeps the best rig and the good choices.
+    (tmp_path / "r.json").write_text(json.dumps(
+        {"rig": {"amp_nam_path": "/a.nam"},
+         "alternatives": [{"rig": {"amp_nam_path": 7}}, {"rig": {"amp_nam_path": "/b.nam"}}]}))
+    with pytest.warns(UserWarning, match=r"alternative 1: rig.amp_nam_path must be a path"):
+        rig = read_rig(tmp_path / "r.json")
+    assert rig.amp_path == Path("/a.nam")
+    assert [alt["rig"]["amp_nam"] for alt in rig.extra["alternatives"]] == ["b"]
+
+
+def test_a_slot_is_named_by_the_file_it_loads(tmp_path: Path) -> None:
+    # A stale "amp_nam" (a preset whose path was edited) must not name a file that is not loaded.
+    (tmp_path / "r.json").write_text(json.dumps(
+        {"rig": {"amp_nam": "old_amp", "amp_nam_path": "/models/new_amp.nam"}}))
+    rig = read_rig(tmp_path / "r.json")
+    assert rig.amp_name == "new_amp"
+    assert rig.to_dict()["rig"]["amp_nam"] == "new_amp"
 
 
 def test_preset_paths_resolve_relative_to_the_preset(tmp_path: Path) -> None:
@@ -63,6 +88,10 @@ def test_out_of_range_params_are_clamped_with_a_warning(tmp_path: Path) -> None:
         ('{"params": {}}', "missing the 'rig' object"),
         ('{"rig": {}, "params": {"delay_mix": "lots"}}', "params.delay_mix must be a finite"),
         ('{"rig": {"amp_nam_path": 5}}', "rig.amp_nam_path must be a path"),
+        ('{"rig": {}, "loss": "low"}', "'loss' must be a finite number or null"),
+        ('{"rig": {}, "warnings": [1]}', "'warnings' must be a list of strings"),
+        ('{"rig": {}, "params": {"delay_mix": 1' + "0" * 400 + '}}', "number too large"),
+        ("[" * 65 + "]" * 65, "nested deeper than 64"),
     ],
 )
 def test_bad_rig_files_name_the_file_and_the_problem(tmp_path: Path, text: str,
