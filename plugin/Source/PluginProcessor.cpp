@@ -18,7 +18,7 @@ ToneMatchProcessor::ToneMatchProcessor()
       apvts_(*this, nullptr, "PARAMETERS", createParameterLayout()),
       loader_(chain_) {
   for (std::size_t i = 0; i < kParams.size(); ++i) {
-    paramPointers_[i] = apvts_.getRawParameterValue(kParams[i].id);
+    paramPointers_[i] = apvts_.getRawParameterValue(kParams[i].apvtsId);
     jassert(paramPointers_[i] != nullptr);
   }
   matcher_ = std::make_unique<MatchController>(*this);
@@ -60,7 +60,7 @@ MatchEqGains ToneMatchProcessor::matchEq() const noexcept {
 
 void ToneMatchProcessor::setMatchEq(const MatchEqGains& gains) noexcept {
   for (std::size_t k = 0; k < gains.size(); ++k) {
-    const float g = gains[k];
+    const float g = static_cast<float>(gains[k]);
     const float limit = engine::Chain::kMatchEqMaxDb;
     matchEqDb_[k].store(std::isfinite(g) ? std::min(std::max(g, -limit), limit) : 0.0f,
                         std::memory_order_relaxed);
@@ -161,17 +161,18 @@ juce::AudioProcessorEditor* ToneMatchProcessor::createEditor() {
 
 void ToneMatchProcessor::applyRig(const RigSpec& rig) {
   for (std::size_t i = 0; i < kParams.size(); ++i) {
-    auto* p = apvts_.getParameter(kParams[i].id);
+    auto* p = apvts_.getParameter(kParams[i].apvtsId);
     p->beginChangeGesture();
-    p->setValueNotifyingHost(p->convertTo0to1(rig.params[i]));
+    p->setValueNotifyingHost(p->convertTo0to1(static_cast<float>(rig.params[i])));
     p->endChangeGesture();
   }
   setMatchEq(rig.matchEqDb);
   loader_.request(SlotKind::Pedal, rig.pedal.path, OnFailure::Clear);
   loader_.request(SlotKind::Amp, rig.amp.path, OnFailure::Clear);
   loader_.request(SlotKind::Ir, rig.ir.path, OnFailure::Clear);
-  for (const auto& w : rig.warnings) juce::Logger::writeToLog("ToneMatch AI: " + juce::String::fromUTF8(w.c_str()));
-  setMeta(&rig, rig.warnings);
+  auto messages = rigMessages(rig);
+  for (const auto& w : messages) juce::Logger::writeToLog("ToneMatch AI: " + juce::String::fromUTF8(w.c_str()));
+  setMeta(&rig, std::move(messages));
 }
 
 void ToneMatchProcessor::setMeta(const RigSpec* rig, std::vector<std::string> warnings) {
@@ -190,8 +191,8 @@ void ToneMatchProcessor::setMeta(const RigSpec* rig, std::vector<std::string> wa
 RigSpec ToneMatchProcessor::currentRig() const {
   RigSpec rig;
   for (std::size_t i = 0; i < kParams.size(); ++i)
-    rig.params[i] = apvts_.getParameter(kParams[i].id)->convertFrom0to1(
-        apvts_.getParameter(kParams[i].id)->getValue());
+    rig.params[i] = apvts_.getParameter(kParams[i].apvtsId)->convertFrom0to1(
+        apvts_.getParameter(kParams[i].apvtsId)->getValue());
   rig.matchEqDb = matchEq();
   auto slot = [this](SlotKind k) {
     const auto s = loader_.status(k);

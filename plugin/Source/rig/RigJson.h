@@ -1,54 +1,23 @@
-// The rig JSON (DESIGN §4): matcher output and preset body. One strict parser and one writer,
-// shared by presets, the session state and (later) the MATCH TONE! bridge.
-//
-// Rules (the same as tonematch/rig.py): fixed keys, unknown keys ignored; a missing param keeps
-// its default; a param that is not a finite number is an error; a param outside its range is
-// clamped and a warning is recorded; paths may be null/empty (= empty slot), "~/..." or relative
-// to the file's folder. The match EQ's 24 band gains are a top-level "match_eq" object
-// ({"centres_hz": [...], "gains_db": [...]}): absent = flat, written only when not flat; the
-// gains must be 24 finite numbers, and are clamped to ±12 dB with a warning.
+// The rig JSON in the plugin: the engine's codec (tonematch/engine/rig_json.h; docs/formats.md,
+// rig JSON) under the names the presets, the session state and the MATCH TONE! bridge use.
 #pragma once
 
-#include <array>
-#include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "Parameters.h"
+#include "tonematch/engine/rig_json.h"
 
 namespace tonematch::plugin {
 
-/// A rig or preset document that cannot be used; what() names the source and the problem.
-class RigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-struct RigSlot {
-  std::string name;  ///< display name (file stem when the JSON has none)
-  std::string path;  ///< absolute after parsing with a base folder; empty = empty slot
-  bool empty() const { return path.empty(); }
-};
-
+using RigError = engine::RigFormatError;
+using RigSlot = engine::RigSlot;
+using RigSpec = engine::RigDocument;
 /// The match EQ's band gains (dB) on engine::Chain::matchEqCentreHz(k); all zero = flat.
-using MatchEqGains = std::array<float, engine::Chain::kMatchEqBands>;
+using MatchEqGains = engine::MatchEqValues;
 
 /// True when every gain is zero.
 bool isFlat(const MatchEqGains& gains);
-
-struct RigSpec {
-  std::string name;  ///< preset name; empty for matcher output
-  RigSlot pedal, amp, ir;
-  ParamValues params = defaultParamValues();
-  MatchEqGains matchEqDb{};
-  std::optional<double> loss;
-  std::vector<RigSpec> alternatives;  ///< the matcher's next-best rigs, if it sent any
-  std::vector<std::string> warnings;  ///< e.g. clamped parameters, for the UI and logs
-
-  /// "pedal → amp → cab" for people, with "no pedal" etc. for empty slots.
-  std::string describe() const;
-};
 
 /// Parses a JSON document. Relative paths resolve against baseDir (if not empty).
 /// Throws RigError naming `source` on malformed input.
@@ -60,5 +29,8 @@ RigSpec readRigFile(const std::string& path);
 
 /// Serialises a rig (with "name" when set) as indented JSON with absolute paths.
 std::string serialiseRig(const RigSpec& rig);
+
+/// What to tell the user about a rig: what reading changed, then the matcher's own warnings.
+std::vector<std::string> rigMessages(const RigSpec& rig);
 
 }  // namespace tonematch::plugin

@@ -62,7 +62,7 @@ RigSpec knownRig() {
 
 bool sameRig(const RigSpec& a, const RigSpec& b) {
   for (std::size_t i = 0; i < a.params.size(); ++i)
-    if (std::abs(a.params[i] - b.params[i]) > 1e-3f * std::max(1.0f, std::abs(b.params[i]))) return false;
+    if (std::abs(a.params[i] - b.params[i]) > 1e-3 * std::max(1.0, std::abs(b.params[i]))) return false;
   return a.pedal.path == b.pedal.path && a.amp.path == b.amp.path && a.ir.path == b.ir.path;
 }
 

@@ -31,7 +31,7 @@ RigSpec sampleRig() {
 }
 
 float paramValue(ToneMatchProcessor& p, int index) {
-  auto* param = p.parameters().getParameter(kParams[static_cast<std::size_t>(index)].id);
+  auto* param = p.parameters().getParameter(kParams[static_cast<std::size_t>(index)].apvtsId);
   return param->convertFrom0to1(param->getValue());
 }
 
@@ -46,13 +46,20 @@ void rigJsonParsing() {
   TM_CHECK(rig.amp.path == "/base/models/a.nam");
   TM_CHECK(rig.amp.name == "a");
   TM_CHECK(rig.ir.path == "/abs/c.wav");
-  TM_CHECK(rig.params[kInputGain] == 24.0f);           // clamped
-  TM_CHECK(rig.params[kDelayMix] == 0.0f);             // clamped
-  TM_CHECK(rig.params[kPreEqFreq] == 1200.5f);
-  TM_CHECK(rig.params[kReverbSize] == 0.5f);           // missing → default
-  TM_CHECK(rig.warnings.size() == 2);
+  TM_CHECK(rig.params[tonematch::engine::paramIndex("input_gain_db")] == 24.0f);           // clamped
+  TM_CHECK(rig.params[tonematch::engine::paramIndex("delay_mix")] == 0.0f);             // clamped
+  TM_CHECK(rig.params[tonematch::engine::paramIndex("pre_eq_freq_hz")] == 1200.5f);
+  TM_CHECK(rig.params[tonematch::engine::paramIndex("reverb_room_size")] == 0.5f);           // missing → default
+  TM_CHECK(rig.readNotes.size() == 2);
   TM_CHECK(rig.loss && *rig.loss == 0.5);
   TM_CHECK(rig.alternatives.size() == 1 && rig.alternatives[0].amp.name == "b");
+
+  // One bad alternative is skipped with a note; the best rig and the good alternatives load.
+  const auto mixed = parseRig(R"({"rig": {"amp_nam_path": "/a.nam"}, "alternatives": [
+      {"rig": {"amp_nam_path": 7}}, {"rig": {"amp_nam_path": "/b.nam"}}]})", "mixed.json");
+  TM_CHECK(mixed.amp.path == "/a.nam" && mixed.alternatives.size() == 1);
+  TM_CHECK(mixed.readNotes.size() == 1 &&
+           mixed.readNotes[0].find("mixed.json alternative 1: rig.amp_nam_path") == 0);
 
   auto throws = [](const std::string& text) {
     try {
@@ -91,7 +98,7 @@ void sessionRoundTrip() {
   b.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
   TM_CHECK(b.waitUntilLoaded(20000));
   tmtest::prepare(b, 48000.0, 256);
-  for (int i = 0; i < 8; ++i) TM_CHECK(std::abs(paramValue(b, i) - sampleRig().params[i]) < 1e-3f);
+  for (int i = 0; i < 8; ++i) TM_CHECK(std::abs(paramValue(b, i) - sampleRig().params[static_cast<std::size_t>(i)]) < 1e-3);
   TM_CHECK(b.slotStatus(SlotKind::Pedal).name == "pedal_ts_mid");
   TM_CHECK(b.slotStatus(SlotKind::Amp).state == SlotState::Loaded);
   TM_CHECK(b.slotStatus(SlotKind::Ir).path == cab());
@@ -127,7 +134,7 @@ void corruptStateChangesNothing() {
   for (const auto& blob : bad) {
     p.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
     TM_CHECK(p.waitUntilLoaded(20000));
-    TM_CHECK(std::abs(paramValue(p, kInputGain) - 3.5f) < 1e-3f);
+    TM_CHECK(std::abs(paramValue(p, tonematch::engine::paramIndex("input_gain_db")) - 3.5f) < 1e-3f);
     TM_CHECK(p.slotStatus(SlotKind::Amp).name == "amp_brown_g5");
     TM_CHECK(!p.warnings().empty());
   }
@@ -197,7 +204,7 @@ void presetsOnDisk() {
   tmtest::prepare(q, 48000.0, 256);
   TM_CHECK(PresetManager::load(q, file).wasOk());
   TM_CHECK(q.waitUntilLoaded(20000));
-  for (int i = 0; i < 8; ++i) TM_CHECK(std::abs(paramValue(q, i) - sampleRig().params[i]) < 1e-3f);
+  for (int i = 0; i < 8; ++i) TM_CHECK(std::abs(paramValue(q, i) - sampleRig().params[static_cast<std::size_t>(i)]) < 1e-3);
   TM_CHECK(q.slotStatus(SlotKind::Ir).name == "cab_2x12_open_cap");
   TM_CHECK(q.lastRigText().find("My Crunch") != std::string::npos);
 
@@ -211,7 +218,7 @@ void presetsOnDisk() {
   TM_CHECK(q.waitUntilLoaded(20000));
   TM_CHECK(q.slotStatus(SlotKind::Amp).state == SlotState::Loaded);
   TM_CHECK(q.slotStatus(SlotKind::Ir).path.empty());
-  TM_CHECK(std::abs(paramValue(q, kReverbWet) - 0.7f) < 1e-4f);  // clamped, with a warning
+  TM_CHECK(std::abs(paramValue(q, tonematch::engine::paramIndex("reverb_wet")) - 0.7f) < 1e-4f);  // clamped, with a warning
   TM_CHECK(!q.warnings().empty());
   folder.getChildFile("broken.json").replaceWithText("{\"rig\": ");
   const auto result = PresetManager::load(q, folder.getChildFile("broken.json"));
@@ -224,7 +231,7 @@ void matchEq() {
   for (int k = 0; k < 24; ++k) gains += (k ? ", " : "") + std::to_string(k == 3 ? 20.0 : 0.5 * k);
   const auto rig = parseRig(R"({"rig": {}, "match_eq": {"gains_db": [)" + gains + "]}}", "eq.json");
   TM_CHECK(rig.matchEqDb[3] == 12.0f && rig.matchEqDb[5] == 2.5f);
-  TM_CHECK(rig.warnings.size() == 1 && rig.warnings[0].find("match_eq gain 3") != std::string::npos);
+  TM_CHECK(rig.readNotes.size() == 1 && rig.readNotes[0].find("match_eq gain 3") != std::string::npos);
   TM_CHECK(isFlat(parseRig(R"({"rig": {}})", "flat.json").matchEqDb));
   auto throws = [](const std::string& text) {
     try {
