@@ -12,6 +12,7 @@ metadata or from how much its fingerprint compresses; in a catalogued folder tha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soundfile as sf
 from scipy.signal import butter, sosfilt
 
 from tonematch._native import NamModel
@@ -44,6 +46,8 @@ TONE_TYPES = {"clean": "clean", "overdrive": "crunch", "crunch": "crunch", "hi_g
 # as clean, a low-gain distortion as high gain).
 CLEAN_MIN_SWING_DB = 12.0
 HIGH_GAIN_MAX_SWING_DB = 2.0
+# The probe phrase (a packaged asset; the asset builder is never imported at run time).
+PROBE_FILE = Path(__file__).resolve().parent / "data" / "probe.wav"
 
 
 class LibraryError(InputError):
@@ -85,9 +89,24 @@ class Library:
     warnings: list[str]
 
 
+def assets_root() -> Path:
+    """The bundled library's folder (nam_models/, impulse_responses/, examples/).
+
+    `$TONEMATCH_ASSETS` when set; else `assets/` inside the installed package (a wheel carries
+    the library there); else `assets/` of the source checkout the package runs from (an
+    editable install).
+    """
+    env = os.environ.get("TONEMATCH_ASSETS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    packaged = here / "assets"
+    return packaged if packaged.is_dir() else here.parent / "assets"
+
+
 def default_library_dirs() -> tuple[list[Path], list[Path]]:
-    """The bundled model and IR folders (next to the package in a source checkout)."""
-    root = Path(os.environ.get("TONEMATCH_ASSETS", Path(__file__).resolve().parents[1] / "assets"))
+    """The bundled model and IR folders (see `assets_root`)."""
+    root = assets_root()
     return [root / "nam_models"], [root / "impulse_responses"]
 
 
@@ -97,16 +116,25 @@ def cache_dir() -> Path:
     return Path(base) / "tonematch" if base else Path.home() / ".cache" / "tonematch"
 
 
-def probe_signal() -> np.ndarray:
-    """The fixed phrase every model is fingerprinted with (deterministic, 4 s)."""
-    from tonematch.library import di_synth
+@functools.cache
+def _probe() -> np.ndarray:
+    samples, rate = sf.read(PROBE_FILE, dtype="float32")
+    if rate != RATE or samples.ndim != 1:
+        raise RuntimeError(f"{PROBE_FILE}: the probe must be mono at {RATE} Hz "
+                           "(rewrite it with python -m tonematch.library.probe)")
+    samples.setflags(write=False)
+    return samples
 
-    return di_synth.render(di_synth.riff(4.0, seed=1234), 4.0, seed=1234, peak=0.5)
+
+def probe_signal() -> np.ndarray:
+    """The fixed phrase every model is fingerprinted with (4 s, `tonematch/data/probe.wav`,
+    written by `python -m tonematch.library.probe`)."""
+    return _probe().copy()
 
 
 def probe_level_db() -> float:
     """Level of the probe's loud frames (dBFS), the reference for input-level matching."""
-    return float(np.percentile(frame_levels_db(probe_signal()), 95))
+    return float(np.percentile(frame_levels_db(_probe()), 95))
 
 
 _CAB_LIKE = butter(4, [80.0, 5000.0], btype="bandpass", fs=RATE, output="sos")
