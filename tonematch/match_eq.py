@@ -14,7 +14,6 @@ import numpy as np
 from tonematch.analysis import Features, analyse, third_octave_centres
 from tonematch.post_fx import PostFxRenderer, peak_gain_db
 from tonematch.rig import (
-    MATCH_EQ_BANDS,
     MATCH_EQ_CENTRES_HZ,
     MATCH_EQ_LIMIT_DB,
     MATCH_EQ_Q,
@@ -22,7 +21,6 @@ from tonematch.rig import (
 )
 from tonematch.rig_metric import load_metric
 
-BANDS = MATCH_EQ_BANDS
 Q = MATCH_EQ_Q  # 1/3-octave bandwidth, the engine's Chain::kMatchEqQ
 LIMIT_DB = MATCH_EQ_LIMIT_DB
 SHRINK = 0.8  # share of the residual corrected
