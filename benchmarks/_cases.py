@@ -127,7 +127,7 @@ def library_params(rng: np.random.Generator) -> dict[str, float]:
 
 def library_rig_json(pedal: str | None, amp: str, ir: str,
                      params: dict[str, float]) -> dict[str, Any]:
-    """A rig JSON object (DESIGN §4) for bundled files."""
+    """A rig JSON object (docs/formats.md, rig JSON) for bundled files."""
     def path(folder: Path, name: str | None, ext: str) -> str | None:
         return str((folder / f"{name}.{ext}").resolve()) if name else None
 

@@ -1,4 +1,4 @@
-"""Progress reporting: a terminal bar, JSON lines for the plugin (DESIGN §5), or nothing."""
+"""Progress reporting: a terminal bar, JSON lines for the plugin (docs/formats.md), or nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Each post-amp stage of the chain does what its parameter says (DESIGN §3, README "Chain")."""
+"""Each post-amp stage of the chain does what its parameter says (docs/architecture.md,
+the chain)."""
 
 from __future__ import annotations
 

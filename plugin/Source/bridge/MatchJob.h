@@ -1,7 +1,7 @@
-// One run of `tonematch match` as a child process (DESIGN §5), supervised on its own thread:
-// progress lines are read as they come, Cancel and the timeout kill the child, and the rig JSON
-// is parsed strictly when the child says it is done. Nothing here touches the processor; the
-// owner applies the outcome on the message thread.
+// One run of `tonematch match` as a child process (docs/formats.md, progress JSON lines),
+// supervised on its own thread: progress lines are read as they come, Cancel and the timeout
+// kill the child, and the rig JSON is parsed strictly when the child says it is done. Nothing
+// here touches the processor; the owner applies the outcome on the message thread.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,6 @@
-// One line of `tonematch match --progress jsonl` output (DESIGN §5), and how far along the whole
-// match is. Lines that are not progress JSON (warnings, tracebacks on the merged stderr) are
-// kept by the caller as possible error text.
+// One line of `tonematch match --progress jsonl` output (docs/formats.md, progress JSON lines),
+// and how far along the whole match is. Lines that are not progress JSON (warnings, tracebacks on
+// the merged stderr) are kept by the caller as possible error text.
 #pragma once
 
 #include <optional>

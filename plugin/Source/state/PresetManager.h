@@ -1,4 +1,5 @@
-// Presets: the rig JSON plus "name" (DESIGN §4), in ~/Documents/ToneMatchAI/Presets/ by default.
+// Presets: the rig JSON plus "name" (docs/formats.md, presets), in
+// ~/Documents/ToneMatchAI/Presets/ by default.
 #pragma once
 
 #include <juce_core/juce_core.h>
