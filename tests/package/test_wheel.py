@@ -60,8 +60,11 @@ def test_the_wheel_carries_the_engine_the_library_and_the_probe(wheel: Path) -> 
                  "tonematch/assets/examples/di_riff_a.wav",
                  "tonematch/assets/examples/ref_library_rig.wav"):
         assert name in names, f"{wheel.name} lacks {name}"
-    bundled = {f"tonematch/assets/{p.relative_to(ROOT / 'assets').as_posix()}"
-               for p in (ROOT / "assets").rglob("*") if p.is_file()}
+    assets = ROOT / "assets"
+    bundled = {f"tonematch/assets/{p.relative_to(assets).as_posix()}"
+               for p in assets.rglob("*")
+               if p.is_file() and not any(part.startswith(".") for part in
+                                          p.relative_to(assets).parts)}
     assert bundled <= names, f"missing from the wheel: {sorted(bundled - names)[:5]}"
     assert not any("__pycache__" in n for n in names)
 
