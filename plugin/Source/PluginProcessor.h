@@ -47,7 +47,9 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   int getNumPrograms() override { return 1; }
   int getCurrentProgram() override { return 0; }
   void setCurrentProgram(int) override {}
-  const juce::String getProgramName(int) override { return {}; }
+  // One named program: hosts list it (VST3 program list, LV2 preset label) and validators
+  // expect a name.
+  const juce::String getProgramName(int) override { return "Default"; }
   void changeProgramName(int, const juce::String&) override {}
 
   void getStateInformation(juce::MemoryBlock& destData) override;
