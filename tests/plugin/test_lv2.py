@@ -34,6 +34,28 @@ def test_ttl_describes_the_plugin(plugin_build, lv2_env):
         assert f"lv2:default {default}" in block
 
 
+def test_ttl_names_the_program_and_the_maintainer(plugin_build, lv2_env):
+    # As lilv reads the bundle: the maintainer, and the one program as a preset named "Default".
+    info = subprocess.run(["lv2info", URI], env=lv2_env, capture_output=True, text=True,
+                          check=True).stdout
+    assert "Author:            ToneMatch" in info
+    assert "Author Email:      mailto:support@tonematch.ai" in info
+    assert "Author Homepage:   https://tonematch.ai" in info
+    presets = info[info.index("Presets:"):].splitlines()
+    assert presets[1].strip() == "Default"
+    # The one program the host sees is an LV2 preset with a label, not an empty one.
+    manifest = (plugin_build.lv2 / "manifest.ttl").read_text(encoding="utf-8")
+    assert "a pset:Preset" in manifest
+    assert 'rdfs:label "Default"' in manifest
+    assert 'rdfs:label ""' not in manifest
+    dsp = (plugin_build.lv2 / "dsp.ttl").read_text(encoding="utf-8")
+    maintainer = dsp[dsp.index("doap:maintainer ["):]
+    maintainer = maintainer[: maintainer.index("] ;")]
+    assert 'foaf:name "ToneMatch"' in maintainer
+    assert "foaf:homepage <https://tonematch.ai>" in maintainer
+    assert "foaf:mbox <mailto:support@tonematch.ai>" in maintainer
+
+
 @pytest.mark.parametrize("rate", [48000, 44100])
 def test_audio_through_the_lv2(plugin_build, lv2_env, tmp_path, rate):
     host = plugin_build.program("plugin_lv2_render")
