@@ -1,6 +1,9 @@
 #include "bridge/MatchController.h"
 
+#include <cstdio>
+
 #include "PluginProcessor.h"
+#include "bridge/MatcherArgs.h"
 #include "state/PluginSettings.h"
 
 namespace tonematch::plugin {
@@ -48,18 +51,45 @@ void MatchController::matchToneClicked() {
                           const auto file = fc.getResult();
                           if (!file.existsAsFile()) return;  // cancelled
                           PluginSettings().setLastReferenceFolder(file.getParentDirectory());
-                          startMatch(captured, file);
+                          if (!chooseRegion) {
+                            startMatch(captured, file, std::nullopt);
+                            return;
+                          }
+                          std::weak_ptr<bool> alive = alive_;
+                          chooseRegion(file, [this, alive, captured, file](bool match, std::optional<TimeRegion> region) {
+                            if (alive.expired() || !match) return;
+                            startMatch(captured, file, region);
+                          });
                         });
 }
 
-bool MatchController::startMatch(const juce::File& reference) {
+bool MatchController::startMatch(const juce::File& reference, std::optional<TimeRegion> region) {
   if (job_ != nullptr) return false;
   auto capture = usableCapture();
-  return capture && startMatch(*capture, reference);
+  return capture && startMatch(*capture, reference, region);
 }
 
-bool MatchController::startMatch(const TrimmedCapture& capture, const juce::File& reference) {
+bool MatchController::startMatch(const TrimmedCapture& capture, const juce::File& reference,
+                                 std::optional<TimeRegion> region) {
   if (job_ != nullptr) return false;
+  if (!reference.existsAsFile()) {
+    setMessage("The reference " + reference.getFullPathName().toStdString() + " does not exist any more", true);
+    return false;
+  }
+  const auto settings = PluginSettings().read();
+  juce::StringArray matcherArgs;
+  if (overrides_.matcherArgs) {
+    matcherArgs = *overrides_.matcherArgs;
+  } else {
+    std::string problem;
+    auto args = matcherArguments(settings, problem);
+    if (!args) {
+      setMessage(problem, true);
+      lastStage_ = "Library folder missing";
+      return false;
+    }
+    matcherArgs = *args;
+  }
   removeWorkFolder();
   workFolder_ = juce::File::getSpecialLocation(juce::File::tempDirectory)
                     .getNonexistentChildFile("ToneMatchAI-match", "", false);
@@ -72,25 +102,27 @@ bool MatchController::startMatch(const TrimmedCapture& capture, const juce::File
     setMessage("Cannot save the captured DI: " + problem, true);
     return false;
   }
-  const auto settings = PluginSettings().read();
   MatchJobSpec spec;
   spec.settingPython = settings.pythonPath;
   spec.di = di;
   spec.reference = reference;
   spec.output = workFolder_.getChildFile("rig.json");
-  if (overrides_.matcherArgs) {
-    spec.extraArgs = *overrides_.matcherArgs;
-  } else {
-    spec.extraArgs = {"--budget", settings.budget};
-    spec.extraArgs.addTokens(settings.extraArgs, " ", "\"'");
-    spec.extraArgs.removeEmptyStrings();
-    for (auto& a : spec.extraArgs) a = a.unquoted();
+  spec.extraArgs = matcherArgs;
+  if (region) {
+    spec.region = region;
+    spec.regionFile = workFolder_.getChildFile("reference.wav");
   }
   spec.timeoutMs = overrides_.timeoutMs.value_or(settings.timeoutMinutes * 60 * 1000);
   job_ = std::make_unique<MatchJob>(std::move(spec), [this] { triggerAsyncUpdate(); });
   job_->start();
-  setMessage(juce::String::formatted("Matching %.1f s of DI to ", capture.audio.seconds()).toStdString() +
-                 reference.getFileName().toStdString() + "\xE2\x80\xA6",
+  auto what = reference.getFileName().toStdString();
+  if (region) {
+    char span[64];
+    std::snprintf(span, sizeof span, " (%.1f\xE2\x80\x93%.1f s)", region->start, region->end);
+    what += span;
+  }
+  setMessage(juce::String::formatted("Matching %.1f s of DI to ", capture.audio.seconds()).toStdString() + what +
+                 "\xE2\x80\xA6",
              false);
   return true;
 }

@@ -1,8 +1,10 @@
-// MATCH TONE! on the message thread: checks the captured DI, asks for a reference recording,
-// writes the DI to a private temporary folder, runs a MatchJob and applies its rig (A/B/C) to
-// the processor. Owned by the processor; destroying it kills a running match.
+// MATCH TONE! on the message thread: checks the captured DI, asks for a reference recording and
+// (through the editor) the region of it to match, writes the DI to a private temporary folder,
+// runs a MatchJob and applies its rig (A/B/C) to the processor. Owned by the processor;
+// destroying it kills a running match.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,9 +42,9 @@ class MatchController : private juce::AsyncUpdater {
 
   /// MATCH TONE!: refuses too little signal; otherwise opens the reference chooser (async).
   void matchToneClicked();
-  /// Starts matching the current capture against `reference`; false (and a message) if it
-  /// cannot start. This is what the chooser calls.
-  bool startMatch(const juce::File& reference);
+  /// Starts matching the current capture against `reference` (only `region` of it, if given);
+  /// false (and a message) if it cannot start.
+  bool startMatch(const juce::File& reference, std::optional<TimeRegion> region = std::nullopt);
   /// Kills a running match; the rig is left as it is.
   void cancel();
   MatchStatus status() const;
@@ -51,10 +53,17 @@ class MatchController : private juce::AsyncUpdater {
   /// Seconds of playing (above -50 dBFS) a match needs.
   static constexpr double kMinPlayingSeconds = 3.0;
 
+  /// Called once: `match` false when the player cancelled; `region` nullopt = the whole file.
+  using RegionChosen = std::function<void(bool match, std::optional<TimeRegion> region)>;
+  /// Set by the editor: shows the chosen reference's waveform and lets the player mark the part
+  /// to match. Without it (no editor open) the whole file is matched.
+  std::function<void(const juce::File& reference, RegionChosen done)> chooseRegion;
+
  private:
   void handleAsyncUpdate() override;
   std::optional<TrimmedCapture> usableCapture();
-  bool startMatch(const TrimmedCapture& capture, const juce::File& reference);
+  bool startMatch(const TrimmedCapture& capture, const juce::File& reference,
+                  std::optional<TimeRegion> region);
   void setMessage(std::string text, bool isError);
   void removeWorkFolder();
 
@@ -67,6 +76,9 @@ class MatchController : private juce::AsyncUpdater {
   std::string message_;
   bool messageIsError_ = false;
   juce::uint32 messageSerial_ = 0;
+  // Callbacks handed to the editor hold a weak copy, so one arriving after this controller is
+  // gone does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace tonematch::plugin

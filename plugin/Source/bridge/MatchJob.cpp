@@ -94,6 +94,16 @@ MatchOutcome MatchJob::runMatch() {
     std::lock_guard<std::mutex> lock(mutex_);
     progress_.stage = "Starting the matcher";
   }
+  auto reference = spec_.reference;
+  if (spec_.region) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      progress_.stage = "Cutting the reference region";
+    }
+    if (auto problem = writeRegion(spec_.reference, *spec_.region, spec_.regionFile); !problem.empty())
+      return finish(MatchOutcome::Kind::Failed, problem);
+    reference = spec_.regionFile;
+  }
   std::string whyNot;
   const auto command = locateMatcher(spec_.settingPython, kVerifyTimeoutMs, whyNot);
   if (cancelled_) return finish(MatchOutcome::Kind::Cancelled, "cancelled");
@@ -101,7 +111,7 @@ MatchOutcome MatchJob::runMatch() {
 
   juce::StringArray args(command->prefix);
   args.addArray(juce::StringArray{"match", "--di", spec_.di.getFullPathName(), "--ref",
-                                  spec_.reference.getFullPathName(), "--out",
+                                  reference.getFullPathName(), "--out",
                                   spec_.output.getFullPathName(), "--progress", "jsonl"});
   args.addArray(spec_.extraArgs);
   spec_.output.deleteFile();  // a stale file must never pass for this run's result

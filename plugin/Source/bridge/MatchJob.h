@@ -13,6 +13,7 @@
 
 #include <juce_core/juce_core.h>
 
+#include "bridge/ReferenceClip.h"
 #include "rig/RigJson.h"
 
 namespace tonematch::plugin {
@@ -21,6 +22,8 @@ namespace tonematch::plugin {
 struct MatchJobSpec {
   juce::String settingPython;   ///< Settings' interpreter (may be empty)
   juce::File di, reference, output;
+  std::optional<TimeRegion> region;  ///< only this part of the reference, written to regionFile
+  juce::File regionFile;
   juce::StringArray extraArgs;  ///< appended after the fixed arguments (--budget, --library, …)
   int timeoutMs = 10 * 60 * 1000;
 };

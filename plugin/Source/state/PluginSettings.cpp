@@ -37,6 +37,10 @@ MatchSettings PluginSettings::read() const {
   s.timeoutMinutes = juce::jlimit(1, 120, props_->getIntValue("timeoutMinutes", 10));
   const auto folder = props_->getValue("lastReferenceFolder");
   if (juce::File::isAbsolutePath(folder)) s.lastReferenceFolder = juce::File(folder);
+  // Kept even when the folder is gone (an unplugged drive): the match says so instead of
+  // quietly falling back to the bundled library.
+  if (const auto nam = props_->getValue("namFolder"); juce::File::isAbsolutePath(nam)) s.namFolder = juce::File(nam);
+  if (const auto irs = props_->getValue("irFolder"); juce::File::isAbsolutePath(irs)) s.irFolder = juce::File(irs);
   return s;
 }
 
@@ -47,6 +51,8 @@ void PluginSettings::write(const MatchSettings& s) {
   props_->setValue("extraArgs", s.extraArgs);
   props_->setValue("timeoutMinutes", s.timeoutMinutes);
   props_->setValue("lastReferenceFolder", s.lastReferenceFolder.getFullPathName());
+  props_->setValue("namFolder", s.namFolder.getFullPathName());
+  props_->setValue("irFolder", s.irFolder.getFullPathName());
   props_->saveIfNeeded();
 }
 

@@ -1,5 +1,6 @@
 // Plugin-wide settings (not per session): the Python interpreter, capture length, matcher
-// budget and extra arguments, timeout, and the last reference folder. Stored with
+// budget and extra arguments, timeout, the last reference folder and the player's NAM and IR
+// library folders. Stored with
 // juce::PropertiesFile in the user's settings folder (~/.config/ToneMatchAI/settings.xml on Linux).
 #pragma once
 
@@ -17,6 +18,8 @@ struct MatchSettings {
   juce::String extraArgs;             ///< more matcher arguments, e.g. "--library ~/nam"
   int timeoutMinutes = 10;
   juce::File lastReferenceFolder;
+  juce::File namFolder;               ///< the player's .nam folder (--library); none = bundled
+  juce::File irFolder;                ///< the player's cabinet IR folder (--irs); none = bundled
 };
 
 class PluginSettings {
