@@ -172,7 +172,7 @@ class Rig:
     def from_dict(cls, data: Any, source: str = "rig", base_dir: Path | None = None) -> Rig:
         """Parses a rig JSON object with the engine's reader; relative paths resolve against
         base_dir. A bad alternative is dropped with a warning, so the best rig still loads."""
-        return _from_normalised(_normalise(data, source, base_dir))
+        return _from_normalised(_normalise(_non_finite_named(data), source, base_dir))
 
     def missing_files(self) -> list[Path]:
         """Files the rig names that do not exist."""
@@ -214,6 +214,18 @@ def _normalise(data: Any, source: str, base_dir: Path | None, text: str | None =
     for note in notes:
         warnings.warn(note, stacklevel=4)
     return json.loads(out)
+
+
+def _non_finite_named(value: Any) -> Any:
+    """A copy with NaN and infinities as the strings 'nan'/'inf', which JSON can hold: the
+    reader then names the value that is not a finite number instead of refusing the document."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dict):
+        return {k: _non_finite_named(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_non_finite_named(v) for v in value]
+    return value
 
 
 def _from_normalised(doc: dict[str, Any]) -> Rig:

@@ -128,7 +128,7 @@ def test_rig_and_preset_files_read_back(tmp_path):
     file.write_bytes(preset_bytes(tweaked, name))
     preset = read_rig(file)
     assert preset.name == name and preset.params == tweaked.params
-    assert set(json.loads(file.read_text())) == {"name", "rig", "params", "loss"}
+    assert set(json.loads(file.read_text())) == {"name", "rig", "params", "loss", "schema_version"}
 
 
 def test_matcher_job_reports_failure_with_the_matchers_message(tmp_path):

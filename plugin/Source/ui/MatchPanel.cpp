@@ -36,16 +36,8 @@ MatchPanel::MatchPanel(ToneMatchProcessor& processor) : processor_(processor) {
     addChildComponent(b);
   }
 
-  lastRigTitle_.setText("LAST RIG FOUND", juce::dontSendNotification);
-  lastRigTitle_.setFont(juce::Font(11.0f, juce::Font::bold));
-  lastRigTitle_.setColour(juce::Label::textColourId, theme::dimText);
-  lastRig_.setFont(juce::Font(15.0f));
-  lastRig_.setMinimumHorizontalScale(1.0f);  // wrap long rig names instead of squeezing them
-  lastRig_.setJustificationType(juce::Justification::topLeft);
-
   for (juce::Component* c : {static_cast<juce::Component*>(&matchTone_), static_cast<juce::Component*>(&settings_),
-                             static_cast<juce::Component*>(&stage_), static_cast<juce::Component*>(&lastRigTitle_),
-                             static_cast<juce::Component*>(&lastRig_)})
+                             static_cast<juce::Component*>(&stage_), static_cast<juce::Component*>(&rigSummary_)})
     addAndMakeVisible(*c);
   addChildComponent(progress_);
   addChildComponent(cancel_);
@@ -92,19 +84,17 @@ void MatchPanel::refresh() {
     }
   }
 
-  const auto last = processor_.lastRigText();
-  lastRig_.setText(last.empty() ? juce::String("none yet") : juce::String::fromUTF8(last.c_str()),
-                   juce::dontSendNotification);
-  lastRig_.setColour(juce::Label::textColourId, last.empty() ? theme::dimText : theme::text);
+  rigSummary_.setRigText(juce::String::fromUTF8(processor_.lastRigText().c_str()));
 }
 
 void MatchPanel::resized() {
   auto z = getLocalBounds();
-  auto top = z.removeFromTop(44);
+  // Compact rows leave LAST RIG FOUND room for a line per stage at the default size.
+  auto top = z.removeFromTop(juce::jlimit(30, 40, z.getHeight() / 3));
   settings_.setBounds(top.removeFromRight(juce::jmin(100, top.getWidth() / 3)));
   top.removeFromRight(6);
   matchTone_.setBounds(top);
-  z.removeFromTop(6);
+  z.removeFromTop(4);
   auto row = z.removeFromTop(22);
   if (running_) {
     cancel_.setBounds(row.removeFromRight(70));
@@ -120,9 +110,8 @@ void MatchPanel::resized() {
     }
     stage_.setBounds(row);
   }
-  z.removeFromTop(6);
-  lastRigTitle_.setBounds(z.removeFromTop(16));
-  lastRig_.setBounds(z);
+  z.removeFromTop(4);
+  rigSummary_.setBounds(z);
 }
 
 void MatchPanel::openSettings() { SettingsPanel::show(this); }

@@ -7,6 +7,8 @@
 
 #include <juce_gui_basics/juce_gui_basics.h>
 
+#include "ui/RigSummary.h"
+
 namespace tonematch::plugin {
 
 class ToneMatchProcessor;
@@ -18,6 +20,8 @@ class MatchPanel : public juce::Component {
   /// Re-reads the processor and the bridge (the editor's timer calls this).
   void refresh();
   void resized() override;
+  /// LAST RIG FOUND (the editor's layout test reads its lines).
+  const RigSummary& rigSummary() const { return rigSummary_; }
 
   /// A new bridge message ("Matched …", an error) for the status line.
   std::function<void(const juce::String&, bool isError)> onMessage;
@@ -33,7 +37,7 @@ class MatchPanel : public juce::Component {
   juce::ProgressBar progress_{progressValue_};
   juce::Label stage_;
   std::array<juce::TextButton, 3> choices_;
-  juce::Label lastRigTitle_, lastRig_;
+  RigSummary rigSummary_;
   juce::uint32 lastMessageSerial_ = 0;
   bool running_ = false;
 };
