@@ -106,3 +106,13 @@ def test_bad_rig_files_name_the_file_and_the_problem(tmp_path: Path, text: str,
 def test_missing_rig_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RigError, match="file not found"):
         read_rig(tmp_path / "nope.json")
+
+
+def test_the_matchers_warnings_are_kept_as_written(tmp_path: Path) -> None:
+    # An empty list says "checked, nothing to report"; a preset without the key stays without.
+    for warnings_in in ([], ["the reference looks like a full mix"]):
+        (tmp_path / "r.json").write_text(json.dumps({"rig": {}, "warnings": warnings_in}))
+        write_rig(tmp_path / "back.json", read_rig(tmp_path / "r.json"))
+        assert json.loads((tmp_path / "back.json").read_text())["warnings"] == warnings_in
+    write_rig(tmp_path / "preset.json", Rig(name="Mine"))
+    assert "warnings" not in json.loads((tmp_path / "preset.json").read_text())

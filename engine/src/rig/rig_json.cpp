@@ -146,9 +146,10 @@ RigDocument parseObject(const Json& doc, const std::string& source, const std::s
   }
   if (auto it = doc.find("warnings"); it != doc.end() && !it->is_null()) {
     if (!it->is_array()) fail(source, "'warnings' must be a list of strings");
+    rig.warnings.emplace();
     for (const Json& w : *it) {
       if (!w.is_string()) fail(source, "'warnings' must be a list of strings");
-      rig.warnings.push_back(w.get<std::string>());
+      rig.warnings->push_back(w.get<std::string>());
     }
   }
   if (auto it = doc.find("alternatives"); topLevel && it != doc.end() && !it->is_null()) {
@@ -199,7 +200,7 @@ Json toJson(const RigDocument& rig, bool topLevel) {
   }
   out["loss"] = rig.loss ? Json(*rig.loss) : Json(nullptr);
   if (topLevel) out["schema_version"] = kRigSchemaVersion;
-  if (!rig.warnings.empty()) out["warnings"] = rig.warnings;
+  if (rig.warnings) out["warnings"] = *rig.warnings;
   if (topLevel && !rig.alternatives.empty()) {
     Json alts = Json::array();
     for (const auto& a : rig.alternatives) alts.push_back(toJson(a, false));

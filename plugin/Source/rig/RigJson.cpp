@@ -18,7 +18,7 @@ std::string serialiseRig(const RigSpec& rig) { return engine::writeRigJson(rig);
 
 std::vector<std::string> rigMessages(const RigSpec& rig) {
   std::vector<std::string> out = rig.readNotes;
-  out.insert(out.end(), rig.warnings.begin(), rig.warnings.end());
+  if (rig.warnings) out.insert(out.end(), rig.warnings->begin(), rig.warnings->end());
   return out;
 }
 

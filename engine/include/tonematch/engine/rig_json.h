@@ -48,7 +48,8 @@ struct RigDocument {
   MatchEqValues matchEqDb{};                  ///< inside ±kMatchEqLimitDb
   std::optional<double> loss;
   std::vector<RigDocument> alternatives;  ///< the matcher's next-best rigs (none of their own)
-  std::vector<std::string> warnings;      ///< the document's "warnings" (the matcher's cautions)
+  /// The document's "warnings" (the matcher's cautions); absent stays absent, empty stays empty.
+  std::optional<std::vector<std::string>> warnings;
   std::string extraJson = "{}";           ///< keys not interpreted here, as a JSON object, in order
   std::vector<std::string> readNotes;     ///< what reading changed (clamps, skipped alternatives); never written
 
@@ -67,7 +68,7 @@ RigDocument parseRigJson(const std::string& text, const std::string& source,
 RigDocument readRigJsonFile(const std::string& path);
 
 /// The document as indented JSON: name (when set), rig, params, match_eq (when not flat), loss,
-/// schema_version, warnings (when any), alternatives (when any), then the carried keys.
+/// schema_version, warnings (when present), alternatives (when any), then the carried keys.
 std::string writeRigJson(const RigDocument& rig);
 
 }  // namespace tonematch::engine
