@@ -6,6 +6,7 @@ state the host reads back (its <Status loading="…"> element) until the files a
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -13,28 +14,16 @@ import juce_state
 import numpy as np
 import pedalboard
 
-# APVTS id → pedalboard's Python name (pedalboard appends the unit label).
+from tonematch import _native
+
+_TABLE = _native.param_table()
+# APVTS id → pedalboard's Python name (the display name in snake case, then the unit label).
 PYTHON_NAMES = {
-    "inputGain": "input_gain_db",
-    "preEqGainDb": "pre_eq_gain_db",
-    "preEqFreqHz": "pre_eq_freq_hz",
-    "reverbWet": "reverb_wet",
-    "reverbRoomSize": "reverb_size",
-    "delayTimeMs": "delay_time_ms",
-    "delayMix": "delay_mix",
-    "finalEqGainDb": "final_gain_db",
+    row["apvts_id"]: "_".join(re.findall(r"[a-z0-9]+", f"{row['name']} {row['unit']}".lower()))
+    for row in _TABLE
 }
-# APVTS id → rig JSON key (DESIGN §4).
-JSON_KEYS = {
-    "inputGain": "input_gain_db",
-    "preEqGainDb": "pre_eq_gain_db",
-    "preEqFreqHz": "pre_eq_freq_hz",
-    "reverbWet": "reverb_wet",
-    "reverbRoomSize": "reverb_room_size",
-    "delayTimeMs": "delay_time_ms",
-    "delayMix": "delay_mix",
-    "finalEqGainDb": "final_eq_gain_db",
-}
+# APVTS id → rig JSON key (docs/formats.md, rig JSON).
+JSON_KEYS = {row["apvts_id"]: row["key"] for row in _TABLE}
 
 
 def load(vst3: Path) -> pedalboard.ExternalPlugin:
