@@ -2,6 +2,7 @@
 
 #include "PluginProcessor.h"
 #include "bridge/MatchController.h"
+#include "ui/ReferenceRegionPanel.h"
 #include "ui/SettingsPanel.h"
 #include "ui/Theme.h"
 
@@ -14,7 +15,7 @@ MatchPanel::MatchPanel(ToneMatchProcessor& processor) : processor_(processor) {
     if (processor_.onMatchTone) processor_.onMatchTone();
     refresh();
   };
-  settings_.setTooltip("Python interpreter, capture length, matcher budget and library, timeout");
+  settings_.setTooltip("Python interpreter, capture length, matcher budget, your NAM and IR folders, timeout");
   settings_.onClick = [this] { openSettings(); };
   cancel_.setTooltip("Stop the matcher; the current rig keeps playing");
   cancel_.onClick = [this] { processor_.matcher().cancel(); };
@@ -39,19 +40,22 @@ MatchPanel::MatchPanel(ToneMatchProcessor& processor) : processor_(processor) {
   for (juce::Component* c : {static_cast<juce::Component*>(&matchTone_), static_cast<juce::Component*>(&settings_),
                              static_cast<juce::Component*>(&stage_), static_cast<juce::Component*>(&rigSummary_)})
     addAndMakeVisible(*c);
+  processor_.matcher().chooseRegion = [this](const juce::File& reference, MatchController::RegionChosen done) {
+    ReferenceRegionPanel::show(this, reference, std::move(done));
+  };
   addChildComponent(progress_);
   addChildComponent(cancel_);
   refresh();
 }
 
-MatchPanel::~MatchPanel() = default;
+MatchPanel::~MatchPanel() { processor_.matcher().chooseRegion = nullptr; }
 
 void MatchPanel::refresh() {
   const auto status = processor_.matcher().status();
   const bool canMatch = static_cast<bool>(processor_.onMatchTone) && !status.running;
   matchTone_.setEnabled(canMatch);
   matchTone_.setTooltip("Play some guitar first: the plugin keeps the last seconds of your DI. Then pick a "
-                        "reference recording, and the matcher finds the rig");
+                        "reference recording and the part of it to match, and the matcher finds the rig");
   if (status.running != running_) {
     running_ = status.running;
     progress_.setVisible(running_);
@@ -59,7 +63,13 @@ void MatchPanel::refresh() {
     resized();
   }
   progressValue_ = status.fraction;
-  stage_.setText(juce::String::fromUTF8(status.stage.c_str()), juce::dontSendNotification);
+  auto stage = juce::String::fromUTF8(status.stage.c_str());
+  // The first index of a large folder of the player's own models is the one slow step a player
+  // cannot guess from the label alone.
+  if (status.running && stage.startsWith("Indexing"))
+    stage << juce::String::fromUTF8(" â the first time, a large folder can take minutes");
+  stage_.setText(stage, juce::dontSendNotification);
+  stage_.setTooltip(stage);
   stage_.setColour(juce::Label::textColourId,
                    !status.running && status.messageIsError ? theme::warning : theme::dimText);
   if (status.messageSerial != lastMessageSerial_) {

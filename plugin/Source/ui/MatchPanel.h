@@ -1,5 +1,6 @@
 // The AI matching zone: MATCH TONE!, Settings…, the progress bar with the matcher's stage and
-// Cancel while a match runs, A/B/C to audition the matched rigs, and LAST RIG FOUND.
+// Cancel while a match runs, A/B/C to audition the matched rigs, and LAST RIG FOUND. It also
+// gives the bridge the reference region dialog (ReferenceRegionPanel) while the editor is open.
 #pragma once
 
 #include <array>

@@ -18,7 +18,9 @@ SettingsPanel::SettingsPanel() {
   python_.setText(s.pythonPath, false);
   python_.setTextToShowWhenEmpty("empty: TONEMATCH_PYTHON, then tonematch on PATH", theme::dimText);
   args_.setText(s.extraArgs, false);
-  args_.setTextToShowWhenEmpty("e.g. --library ~/nam --irs ~/irs (default: the bundled library)", theme::dimText);
+  args_.setTextToShowWhenEmpty("more tonematch match options, e.g. --no-match-eq --seed 3", theme::dimText);
+  namFolder_.setFolder(s.namFolder);
+  irFolder_.setFolder(s.irFolder);
   capture_.setRange(10.0, 120.0, 1.0);
   capture_.setValue(s.captureSeconds, juce::dontSendNotification);
   timeout_.setRange(1.0, 60.0, 1.0);
@@ -26,14 +28,17 @@ SettingsPanel::SettingsPanel() {
   budget_.addItemList({"fast", "normal", "thorough"}, 1);
   budget_.setText(s.budget, juce::dontSendNotification);
   lastReferenceFolder_ = s.lastReferenceFolder;
-  hint_.setText("The capture length applies after the host restarts audio. Settings are shared by every "
-                "ToneMatch AI instance: " + settings_.file().getFullPathName(),
+  hint_.setText("The first match with a new library folder indexes it (every model is fingerprinted "
+                "once and cached): for a large folder that can take minutes. The capture length "
+                "applies after the host restarts audio. Settings are shared by every ToneMatch AI "
+                "instance: " + settings_.file().getFullPathName(),
                 juce::dontSendNotification);
   hint_.setFont(juce::Font(12.0f));
   hint_.setColour(juce::Label::textColourId, theme::dimText);
   for (juce::Component* c : {static_cast<juce::Component*>(&python_), static_cast<juce::Component*>(&args_),
                              static_cast<juce::Component*>(&capture_), static_cast<juce::Component*>(&timeout_),
                              static_cast<juce::Component*>(&budget_), static_cast<juce::Component*>(&hint_),
+                             static_cast<juce::Component*>(&namFolder_), static_cast<juce::Component*>(&irFolder_),
                              static_cast<juce::Component*>(&ok_), static_cast<juce::Component*>(&cancel_)})
     addAndMakeVisible(*c);
   ok_.onClick = [this] {
@@ -43,7 +48,7 @@ SettingsPanel::SettingsPanel() {
   cancel_.onClick = [this] {
     if (auto* w = findParentComponentOfClass<juce::DialogWindow>()) w->exitModalState(0);
   };
-  setSize(520, 250);
+  setSize(600, 360);
 }
 
 void SettingsPanel::save() {
@@ -54,6 +59,8 @@ void SettingsPanel::save() {
   s.extraArgs = args_.getText().trim();
   s.timeoutMinutes = static_cast<int>(timeout_.getValue());
   s.lastReferenceFolder = lastReferenceFolder_;
+  s.namFolder = namFolder_.folder();
+  s.irFolder = irFolder_.folder();
   settings_.write(s);
 }
 
@@ -66,7 +73,7 @@ void SettingsPanel::resized() {
   buttons.removeFromRight(8);
   ok_.setBounds(buttons.removeFromRight(90));
   area.removeFromBottom(6);
-  hint_.setBounds(area.removeFromBottom(34));
+  hint_.setBounds(area.removeFromBottom(64));
   auto row = [&area](juce::Label& l, juce::Component& c) {
     auto r = area.removeFromTop(26);
     l.setBounds(r.removeFromLeft(140));
@@ -76,6 +83,10 @@ void SettingsPanel::resized() {
   row(pythonLabel_, python_);
   row(captureLabel_, capture_);
   row(budgetLabel_, budget_);
+  for (auto* folder : {&namFolder_, &irFolder_}) {
+    folder->setBounds(area.removeFromTop(26));
+    area.removeFromTop(6);
+  }
   row(argsLabel_, args_);
   row(timeoutLabel_, timeout_);
 }

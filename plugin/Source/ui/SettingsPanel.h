@@ -1,9 +1,11 @@
-// The Settings… dialog: plugin-wide MATCH TONE! settings, saved to the settings file on OK.
+// The Settings… dialog: plugin-wide MATCH TONE! settings (interpreter, capture, budget, the
+// player's NAM and IR folders, extra arguments, timeout), saved to the settings file on Save.
 #pragma once
 
 #include <juce_gui_basics/juce_gui_basics.h>
 
 #include "state/PluginSettings.h"
+#include "ui/LibraryFolderRow.h"
 
 namespace tonematch::plugin {
 
@@ -25,6 +27,7 @@ class SettingsPanel : public juce::Component {
   juce::Slider capture_{juce::Slider::LinearHorizontal, juce::Slider::TextBoxRight};
   juce::Slider timeout_{juce::Slider::LinearHorizontal, juce::Slider::TextBoxRight};
   juce::ComboBox budget_;
+  LibraryFolderRow namFolder_{"NAM folder", ".nam models"}, irFolder_{"IR folder", "cabinet IRs"};
   juce::TextButton ok_{"Save"}, cancel_{"Cancel"};
   juce::File lastReferenceFolder_;
 };

@@ -1,0 +1,273 @@
+// The editor and the MATCH TONE! settings without a matcher run: the named program, the library
+// folders becoming matcher arguments, the reference region written as a WAV, LAST RIG FOUND with
+// very long rig names at the editor's smallest, default and largest sizes (every line inside its
+// zone, the loss always shown), and the reference region dialog drawn with its waveform.
+// TONEMATCH_EDITOR_SCREENSHOT and TONEMATCH_REGION_SCREENSHOT keep the two images.
+#include <cstdlib>
+#include <thread>
+
+#include <juce_audio_formats/juce_audio_formats.h>
+
+#include "PluginProcessor.h"
+#include "bridge/MatcherArgs.h"
+#include "bridge/ReferenceClip.h"
+#include "match_test_support.h"
+#include "state/PluginSettings.h"
+#include "test_support.h"
+#include "ui/MatchPanel.h"
+#include "ui/ReferenceRegionPanel.h"
+
+using namespace tonematch::plugin;
+
+namespace {
+
+juce::File work;
+
+const char* const kLongRig =
+    "pedal_klon_centaur_clone_with_the_treble_control_at_two_oclock_and_full_gain_v3 \xE2\x86\x92 "
+    "amp_mesa_boogie_dual_rectifier_2_channel_revision_g_modern_red_channel_high_gain_di_capture \xE2\x86\x92 "
+    "cab_4x12_oversized_vintage_30_celestion_sm57_cap_edge_one_inch_plus_room_r121_blend";
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+void programName() {
+  auto p = tmtest::onMessageThread([] { return std::make_unique<ToneMatchProcessor>(); });
+  TM_CHECK(p->getNumPrograms() == 1);
+  TM_CHECK(p->getProgramName(0) == "Default");
+  tmtest::onMessageThread([&p] { p.reset(); return 0; });
+}
+
+void libraryFoldersBecomeArguments() {
+  const auto nam = work.getChildFile("my nam"), irs = work.getChildFile("irs");
+  TM_CHECK(nam.createDirectory() && irs.createDirectory());
+  MatchSettings s;
+  s.budget = "fast";
+  s.extraArgs = "--seed 3 --no-match-eq";
+  std::string problem;
+  auto bundled = matcherArguments(s, problem);
+  TM_CHECK(bundled && *bundled == juce::StringArray({"--budget", "fast", "--seed", "3", "--no-match-eq"}));
+
+  s.namFolder = nam;
+  s.irFolder = irs;
+  auto own = matcherArguments(s, problem);
+  TM_CHECK(own && own->joinIntoString("|") == "--budget|fast|--library|" + nam.getFullPathName() + "|--irs|" +
+                                                  irs.getFullPathName() + "|--seed|3|--no-match-eq");
+
+  // Remembered in the settings file (HOME is the test's own folder).
+  PluginSettings().write(s);
+  const auto back = PluginSettings().read();
+  TM_CHECK(back.namFolder == nam && back.irFolder == irs && back.extraArgs == s.extraArgs);
+
+  // A folder that vanished refuses the match with its name instead of using the bundled library.
+  TM_CHECK(nam.deleteRecursively());
+  problem.clear();
+  TM_CHECK(!matcherArguments(s, problem));
+  TM_CHECK(contains(problem, "NAM folder") && contains(problem, nam.getFullPathName().toStdString()));
+  TM_CHECK(PluginSettings().read().namFolder == nam);  // still remembered: the drive may come back
+  s.namFolder = juce::File();
+  s.irFolder = juce::File();
+  PluginSettings().write(s);
+  TM_CHECK(PluginSettings().read().namFolder == juce::File());
+  std::printf("  refused: %s\n", problem.c_str());
+}
+
+void regionIsWrittenAsWav() {
+  const juce::File source(tmtest::asset("examples/ref_library_rig.wav"));
+  const auto out = work.getChildFile("region.wav");
+  TM_CHECK(writeRegion(source, {1.0, 3.5}, out).empty());
+  juce::AudioFormatManager formats;
+  formats.registerBasicFormats();
+  std::unique_ptr<juce::AudioFormatReader> a(formats.createReaderFor(source)), b(formats.createReaderFor(out));
+  TM_CHECK(a != nullptr && b != nullptr);
+  if (a == nullptr || b == nullptr) return;
+  TM_CHECK(b->sampleRate == a->sampleRate && b->numChannels == a->numChannels);
+  const auto offset = static_cast<juce::int64>(1.0 * a->sampleRate);
+  const auto length = static_cast<int>(2.5 * a->sampleRate);
+  TM_CHECK(b->lengthInSamples == length);
+  juce::AudioBuffer<float> x(static_cast<int>(a->numChannels), length), y(static_cast<int>(b->numChannels), length);
+  a->read(&x, 0, length, offset, true, true);
+  b->read(&y, 0, length, 0, true, true);
+  float worst = 0.0f;
+  for (int c = 0; c < x.getNumChannels(); ++c)
+    for (int i = 0; i < length; ++i) worst = std::max(worst, std::abs(x.getSample(c, i) - y.getSample(c, i)));
+  std::printf("  region 1.0-3.5 s: %lld samples, largest difference %g\n",
+              static_cast<long long>(b->lengthInSamples), static_cast<double>(worst));
+  TM_CHECK(worst < 1e-4f);  // 32-bit float copy of 16/24-bit or float source
+
+  TM_CHECK(coversWholeFile({0.0, 10.0}, 10.0) && !coversWholeFile({0.5, 10.0}, 10.0));
+  // Bad input: a message naming the file, never a crash.
+  const auto text = work.getChildFile("notes.wav");
+  text.replaceWithText("not audio");
+  const auto bad = writeRegion(text, {0.0, 2.0}, out);
+  TM_CHECK(contains(bad, "cannot read") && contains(bad, text.getFullPathName().toStdString()));
+  const auto gone = writeRegion(work.getChildFile("gone.wav"), {0.0, 2.0}, out);
+  TM_CHECK(contains(gone, "gone.wav") && contains(gone, "not found"));
+  TM_CHECK(contains(writeRegion(source, {2.0, 2.5}, out), "shorter than 1 s"));
+  std::printf("  refused: %s\n", bad.c_str());
+}
+
+MatchPanel* findMatchPanel(juce::Component& c) {
+  if (auto* m = dynamic_cast<MatchPanel*>(&c)) return m;
+  for (auto* child : c.getChildren())
+    if (auto* m = findMatchPanel(*child)) return m;
+  return nullptr;
+}
+
+void restoreLongNames(ToneMatchProcessor& p) {
+  juce::XmlElement root("ToneMatchAI");
+  root.setAttribute("version", "0.1.0");
+  auto* param = root.createNewChildElement("PARAMETERS")->createNewChildElement("PARAM");
+  param->setAttribute("id", "inputGain");
+  param->setAttribute("value", 0.0);
+  auto* rig = root.createNewChildElement("Rig");
+  rig->setAttribute("lastRig", juce::String::fromUTF8(kLongRig));
+  rig->setAttribute("loss", 0.0812);
+  juce::MemoryBlock blob;
+  juce::AudioProcessor::copyXmlToBinary(root, blob);
+  p.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
+}
+
+bool writePng(const juce::Image& image, const char* envName, const juce::String& fallbackName) {
+  const char* path = std::getenv(envName);
+  auto file = path != nullptr ? juce::File(path) : work.getChildFile(fallbackName);
+  file.deleteFile();
+  juce::FileOutputStream out(file);
+  juce::PNGImageFormat png;
+  const bool ok = out.openedOk() && png.writeImageToStream(image, out);
+  std::printf("  screenshot %dx%d -> %s\n", image.getWidth(), image.getHeight(), file.getFullPathName().toRawUTF8());
+  return ok;
+}
+
+void longRigNamesFit() {
+  auto p = tmtest::onMessageThread([] { return std::make_unique<ToneMatchProcessor>(); });
+  tmtest::prepare(*p, 48000.0, 128);
+  tmtest::onMessageThread([&p] { restoreLongNames(*p); return 0; });
+  TM_CHECK(contains(p->lastRigText(), "loss 0.0812"));
+  auto* editor = tmtest::onMessageThread([&p] { return p->createEditor(); });
+  // 900x530: the Standalone's window, whose notice bar takes some of the editor's height.
+  const std::pair<int, int> sizes[] = {{760, 480}, {900, 530}, {900, 560}, {1600, 1000}};
+  for (const auto& [w, h] : sizes) {
+    const auto lines = tmtest::onMessageThread([editor, w = w, h = h] {
+      editor->setSize(w, h);
+      auto* panel = findMatchPanel(*editor);
+      TM_CHECK(panel != nullptr);
+      panel->refresh();
+      const auto& summary = panel->rigSummary();
+      // The summary lies inside its panel, and the panel inside the editor.
+      TM_CHECK(panel->getLocalBounds().contains(summary.getBounds()));
+      TM_CHECK(editor->getLocalBounds().contains(editor->getLocalArea(panel, panel->getLocalBounds())));
+      const auto area = summary.getLocalBounds();
+      auto laidOut = summary.layoutLines();
+      for (const auto& line : laidOut) {
+        TM_CHECK(area.contains(line.bounds));
+        const juce::Font font = line.isLoss ? juce::Font(13.0f) : juce::Font(static_cast<float>(line.bounds.getHeight() - 2));
+        TM_CHECK(font.getStringWidthFloat(line.text) <= static_cast<float>(line.bounds.getWidth()) + 0.5f);
+      }
+      return laidOut;
+    });
+    int names = 0, elided = 0;
+    bool loss = false;
+    std::string shown;
+    for (const auto& line : lines) {
+      loss = loss || (line.isLoss && line.text == "loss 0.0812");
+      names += line.isLoss ? 0 : 1;
+      elided += line.elided ? 1 : 0;
+      if (!line.isLoss) shown += line.text.toStdString() + "\n";
+    }
+    // Every stage keeps the start of its name, in order, however little room there is.
+    const auto pedal = shown.find("pedal"), amp = shown.find("\xE2\x86\x92 amp"),
+               cab = shown.find("\xE2\x86\x92 cab");
+    TM_CHECK(pedal != std::string::npos && amp != std::string::npos && cab != std::string::npos);
+    TM_CHECK(pedal < amp && amp < cab);
+    std::printf("  %dx%d: %d name line(s), %d elided, loss shown: %s\n%s", w, h, names, elided, loss ? "yes" : "no",
+                shown.c_str());
+    TM_CHECK(loss);
+    TM_CHECK(names >= 1);
+    if (h >= 560) TM_CHECK(names == 3);  // one line per stage from the default size up
+    if (w == 900 && h == 560) {
+      const auto image = tmtest::onMessageThread([editor] { return editor->createComponentSnapshot(editor->getLocalBounds()); });
+      TM_CHECK(writePng(image, "TONEMATCH_EDITOR_SCREENSHOT", "editor_long_names.png"));
+    }
+  }
+  tmtest::onMessageThread([&p, editor] {
+    delete editor;
+    p.reset();
+    return 0;
+  });
+}
+
+void regionDialogDrawsTheWaveform() {
+  const juce::File reference(tmtest::asset("examples/ref_outside_rig.wav"));
+  bool called = false, matched = false;
+  std::optional<TimeRegion> chosen;
+  auto* panel = tmtest::onMessageThread([&] {
+    return new ReferenceRegionPanel(reference, [&](bool match, std::optional<TimeRegion> region) {
+      called = true;
+      matched = match;
+      chosen = region;
+    });
+  });
+  const double length = tmtest::onMessageThread([panel] { return panel->waveform().lengthSeconds(); });
+  TM_CHECK(length > 5.0);
+  TM_CHECK(tmtest::waitFor([panel] { return panel->waveform().fullyLoaded(); }, 20000));
+  tmtest::onMessageThread([panel, length] {
+    panel->setSize(720, 300);
+    panel->waveform().setRegion({length * 0.25, length * 0.6});
+    return 0;
+  });
+  const auto image = tmtest::onMessageThread([panel] { return panel->createComponentSnapshot(panel->getLocalBounds()); });
+  // The waveform (light), the region's amber edges and the dimmed outside are all drawn.
+  const auto wave = tmtest::onMessageThread([panel] { return panel->waveform().getBoundsInParent(); });
+  int light = 0, amber = 0;
+  for (int y = wave.getY(); y < wave.getBottom(); ++y)
+    for (int x = wave.getX(); x < wave.getRight(); ++x) {
+      const auto c = image.getPixelAt(x, y);
+      if (c.getRed() > 200 && c.getGreen() > 130 && c.getGreen() < 190 && c.getBlue() < 90) ++amber;
+      else if (c.getBrightness() > 0.55f) ++light;
+    }
+  std::printf("  region dialog: %d waveform pixels, %d amber pixels\n", light, amber);
+  TM_CHECK(light > 2000 && amber > 2 * wave.getHeight());
+  TM_CHECK(writePng(image, "TONEMATCH_REGION_SCREENSHOT", "reference_region.png"));
+
+  // Closing the dialog without Match is a Cancel.
+  tmtest::onMessageThread([panel] { delete panel; return 0; });
+  TM_CHECK(called && !matched);
+  (void)chosen;
+
+  // A file that cannot be drawn still matches, as the whole file.
+  const auto text = work.getChildFile("notes.wav");
+  text.replaceWithText("not audio");
+  called = false;
+  auto* undrawable = tmtest::onMessageThread([&] {
+    return new ReferenceRegionPanel(text, [&](bool match, std::optional<TimeRegion> region) {
+      called = true;
+      matched = match;
+      chosen = region;
+    });
+  });
+  TM_CHECK(tmtest::onMessageThread([undrawable] { return undrawable->waveform().lengthSeconds(); }) == 0.0);
+  tmtest::onMessageThread([undrawable] { delete undrawable; return 0; });
+  TM_CHECK(called && !matched);
+}
+
+}  // namespace
+
+int main() {
+  juce::ScopedJuceInitialiser_GUI juce;
+  work = juce::File::getSpecialLocation(juce::File::tempDirectory).getNonexistentChildFile("tonematch-editor-test", "", false);
+  work.createDirectory();
+  int rc = 1;
+  std::thread tests([&] {
+    tmtest::run("programName", programName);
+    tmtest::run("libraryFoldersBecomeArguments", libraryFoldersBecomeArguments);
+    tmtest::run("regionIsWrittenAsWav", regionIsWrittenAsWav);
+    tmtest::run("longRigNamesFit", longRigNamesFit);
+    tmtest::run("regionDialogDrawsTheWaveform", regionDialogDrawsTheWaveform);
+    rc = tmtest::finish();
+    juce::MessageManager::callAsync([] { juce::MessageManager::getInstance()->stopDispatchLoop(); });
+  });
+  juce::MessageManager::getInstance()->runDispatchLoop();
+  tests.join();
+  work.deleteRecursively();
+  return rc;
+}
