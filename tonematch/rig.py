@@ -23,7 +23,9 @@ from tonematch.safe_io import InputError, check_regular_file, read_regular_bytes
 
 SCHEMA_VERSION: int = _native.RIG_SCHEMA_VERSION
 MAX_RIG_BYTES = 16 << 20  # a rig is a few kB; this refuses whole disks given by mistake
-MAX_JSON_DEPTH = 64  # rigs nest three levels; deeper documents are hostile or broken
+# Rigs nest three levels; deeper documents are hostile or broken (the engine's limit, used for
+# every JSON document this package reads).
+MAX_JSON_DEPTH: int = _native.RIG_MAX_JSON_DEPTH
 # Keys the codec interprets; the rest of a document is Rig.extra (alternatives, warnings,
 # schema_version, the matcher's analysis …), carried through unchanged.
 _RIG_KEYS = ("name", "rig", "params", "match_eq", "loss")
@@ -47,7 +49,6 @@ class ParamSpec:
     skew: str  # "linear" or "log"
 
 
-ParamRange = ParamSpec  # the name the matcher's modules use for a key with its range
 PARAM_RANGES: tuple[ParamSpec, ...] = tuple(ParamSpec(**d) for d in _native.param_table())
 RANGES = {r.key: r for r in PARAM_RANGES}
 
