@@ -1,6 +1,7 @@
 """The editor without a matcher run (tests/plugin/cpp/editor_test.cpp): the named program, the
 NAM and IR folders from Settings becoming `--library`/`--irs` (and a vanished folder refused by
-name), the reference region written as a WAV, LAST RIG FOUND with very long rig names at the
+name), the reference region written as a WAV and, through a fake interpreter that records its
+arguments, both reaching the matcher's command line, LAST RIG FOUND with very long rig names at the
 smallest, default and largest editor sizes (every line inside the zone, the loss always shown),
 and the reference region dialog with its waveform. TONEMATCH_EDITOR_SCREENSHOT=path and
 TONEMATCH_REGION_SCREENSHOT=path keep the two images (that is how docs/plugin_long_names.png and
@@ -39,6 +40,9 @@ def test_editor_layout_library_folders_and_region(plugin_build, tmp_home, tmp_pa
     assert "all checks passed" in run.stdout
     out = run.stdout
 
+    # The fake matcher was given the folders and a 3 s WAV of the region, not the whole file.
+    assert re.search(r"its arguments: .*--ref \S+/ToneMatchAI-match\S*/reference\.wav .*"
+                     r"--library \S+/nam --irs \S+/irs2", out), out
     # Long names: three elided name lines from the default size up, the loss at every size.
     for size in ("760x480", "900x530", "900x560", "1600x1000"):
         line = re.search(rf"{size}: (\d) name line\(s\), (\d) elided, loss shown: (\w+)", out)

@@ -1,5 +1,6 @@
-// The editor and the MATCH TONE! settings without a matcher run: the named program, the library
-// folders becoming matcher arguments, the reference region written as a WAV, LAST RIG FOUND with
+// The editor and the MATCH TONE! settings without a real matcher run: the named program, the
+// library folders becoming matcher arguments, the reference region written as a WAV (and both
+// reaching a fake matcher's command line), LAST RIG FOUND with
 // very long rig names at the editor's smallest, default and largest sizes (every line inside its
 // zone, the loss always shown), and the reference region dialog drawn with its waveform.
 // TONEMATCH_EDITOR_SCREENSHOT and TONEMATCH_REGION_SCREENSHOT keep the two images.
@@ -9,6 +10,7 @@
 #include <juce_audio_formats/juce_audio_formats.h>
 
 #include "PluginProcessor.h"
+#include "bridge/MatchController.h"
 #include "bridge/MatcherArgs.h"
 #include "bridge/ReferenceClip.h"
 #include "match_test_support.h"
@@ -104,6 +106,53 @@ void regionIsWrittenAsWav() {
   TM_CHECK(contains(gone, "gone.wav") && contains(gone, "not found"));
   TM_CHECK(contains(writeRegion(source, {2.0, 2.5}, out), "shorter than 1 s"));
   std::printf("  refused: %s\n", bad.c_str());
+}
+
+// The whole path with a fake interpreter (a real child process) that records what it was given:
+// Settings' folders arrive as --library/--irs and the matcher reads a WAV of just the region,
+// which is removed with the match's temporary folder.
+void matcherGetsFoldersAndRegion() {
+  const auto nam = work.getChildFile("nam"), irs = work.getChildFile("irs2");
+  TM_CHECK(nam.createDirectory() && irs.createDirectory());
+  const auto seen = work.getChildFile("ref_seen.wav"), args = work.getChildFile("args.txt");
+  const auto fake = tmtest::writeScript(work, "fake-python",
+      "[ \"$1\" = -c ] && exit 0\n"
+      "echo \"$@\" > '" + args.getFullPathName() + "'\n"
+      "while [ $# -gt 0 ]; do [ \"$1\" = --ref ] && cp \"$2\" '" + seen.getFullPathName() + "'; shift; done\n"
+      "echo '{\"stage\": \"error\", \"message\": \"fake matcher: arguments recorded\"}'\nexit 1\n");
+  MatchSettings s;
+  s.pythonPath = fake.getFullPathName();
+  s.budget = "fast";
+  s.namFolder = nam;
+  s.irFolder = irs;
+  PluginSettings().write(s);
+
+  auto p = tmtest::onMessageThread([] { return std::make_unique<ToneMatchProcessor>(); });
+  tmtest::prepare(*p, 48000.0, 128);
+  tmtest::render(*p, tmtest::loadDi(), 128);  // the capture the match takes
+  const juce::File reference(tmtest::asset("examples/ref_library_rig.wav"));
+  TM_CHECK(tmtest::onMessageThread([&p, &reference] { return p->matcher().startMatch(reference, TimeRegion{1.0, 4.0}); }));
+  TM_CHECK(tmtest::waitFor([&p] { return !p->matcher().status().running; }, 60000));
+  const auto status = tmtest::onMessageThread([&p] { return p->matcher().status(); });
+  std::printf("  fake matcher -> %s\n  its arguments: %s\n", status.message.c_str(),
+              args.loadFileAsString().trim().toRawUTF8());
+  TM_CHECK(status.messageIsError && contains(status.message, "fake matcher: arguments recorded"));
+  const auto given = args.loadFileAsString();
+  TM_CHECK(given.contains("--budget fast --library " + nam.getFullPathName() + " --irs " + irs.getFullPathName()));
+  TM_CHECK(!given.contains(reference.getFullPathName()));  // the region's WAV, not the whole file
+  juce::AudioFormatManager formats;
+  formats.registerBasicFormats();
+  std::unique_ptr<juce::AudioFormatReader> r(formats.createReaderFor(seen));
+  TM_CHECK(r != nullptr && std::abs(static_cast<double>(r->lengthInSamples) / r->sampleRate - 3.0) < 1e-3);
+  r.reset();
+
+  // A folder that vanished: nothing starts and the status line names it.
+  TM_CHECK(nam.deleteRecursively());
+  TM_CHECK(!tmtest::onMessageThread([&p, &reference] { return p->matcher().startMatch(reference); }));
+  const auto refused = tmtest::onMessageThread([&p] { return p->matcher().status(); });
+  TM_CHECK(refused.messageIsError && contains(refused.message, nam.getFullPathName().toStdString()));
+  PluginSettings().write(MatchSettings{});
+  tmtest::onMessageThread([&p] { p.reset(); return 0; });
 }
 
 MatchPanel* findMatchPanel(juce::Component& c) {
@@ -261,6 +310,7 @@ int main() {
     tmtest::run("programName", programName);
     tmtest::run("libraryFoldersBecomeArguments", libraryFoldersBecomeArguments);
     tmtest::run("regionIsWrittenAsWav", regionIsWrittenAsWav);
+    tmtest::run("matcherGetsFoldersAndRegion", matcherGetsFoldersAndRegion);
     tmtest::run("longRigNamesFit", longRigNamesFit);
     tmtest::run("regionDialogDrawsTheWaveform", regionDialogDrawsTheWaveform);
     rc = tmtest::finish();
