@@ -1,7 +1,7 @@
 // LAST RIG FOUND: the title with the loss beside it, then the rig one stage a line (pedal, amp,
-// cabinet), or on one line when the zone is too low for three. Names that do not fit are elided
-// with "…" (the tooltip has them whole); the loss sits in the title row, so no name can push it
-// out of the zone.
+// cabinet), or the stages shared over fewer lines when the zone is too low for three. Names that
+// do not fit are elided with "…" (the tooltip has them whole); the loss sits in the title row, so
+// no name can push it out of the zone.
 #pragma once
 
 #include <vector>
