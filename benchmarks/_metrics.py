@@ -13,7 +13,7 @@ All metrics compare a candidate render of the DI with the DI rendered through th
   90th minus 50th percentile, dB); the dynamics error is the mean of the three absolute
   differences; `crest_db_err` is the crest factor difference on its own;
 * loudness: integrated loudness after ITU-R BS.1770-4 (K-weighting, 400 ms blocks every
-  100 ms, −70 LUFS absolute and −10 LU relative gates), implemented here; the loudness error is
+  100 ms, −70 LUFS absolute and −10 LU relative gates; tonematch.loudness); the loudness error is
   the candidate's minus the target's, in LU (signed: positive = too loud);
 * output peak: the candidate's sample peak in dBFS (above 0 it would clip in a DAW).
 
@@ -26,7 +26,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import fftconvolve, lfilter, welch
+from scipy.signal import fftconvolve, welch
+
+from tonematch.loudness import loudness_lufs
 
 RATE = 48_000
 FRAME = 480
@@ -142,32 +144,6 @@ def align(candidate: np.ndarray, target: np.ndarray, max_lag_s: float = 0.02) ->
         m = min(len(out), len(src) + lag)
         out[:m] = src[-lag:-lag + m]
     return out, lag
-
-
-# BS.1770-4 K-weighting at 48 kHz: the head's high shelf, then the RLB high-pass (the
-# coefficients the recommendation tabulates for 48 kHz).
-_K_SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285],
-            [1.0, -1.69065929318241, 0.73248077421585])
-_K_HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
-
-
-def loudness_lufs(x: np.ndarray) -> float:
-    """Integrated loudness of a mono 48 kHz signal (LUFS, BS.1770-4 gating); -inf if silent."""
-    y = lfilter(*_K_SHELF, np.asarray(x, dtype=np.float64))
-    y = lfilter(*_K_HIGHPASS, y)
-    block, step = int(0.4 * RATE), int(0.1 * RATE)
-    if len(y) < block:
-        return float("-inf")
-    cum = np.concatenate([[0.0], np.cumsum(y**2)])
-    starts = np.arange(0, len(y) - block + 1, step)
-    power = (cum[starts + block] - cum[starts]) / block  # mean square of each 400 ms block
-    lk = -0.691 + 10 * np.log10(power + 1e-30)
-    gated = power[lk > -70.0]
-    if not len(gated):
-        return float("-inf")
-    relative = -0.691 + 10 * np.log10(np.mean(gated)) - 10.0
-    gated = power[(lk > -70.0) & (lk > relative)]
-    return float(-0.691 + 10 * np.log10(np.mean(gated)))
 
 
 def peak_dbfs(x: np.ndarray) -> float:

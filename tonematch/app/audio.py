@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import lfilter
 
 from tonematch.audio_io import MIN_SECONDS, RATE, SILENCE_DBFS, InputError, load_audio, rms
+from tonematch.loudness import loudness_lufs
 
 SUFFIXES = ("wav", "aiff", "aif", "flac", "ogg", "mp3")
 
@@ -112,37 +112,6 @@ def region(samples: np.ndarray, start_s: float, end_s: float, min_seconds: float
         raise InputError(f"the reference region {start_s:.1f}–{end_s:.1f} s is silent "
                          f"(below {SILENCE_DBFS:g} dBFS)")
     return part
-
-
-# ITU-R BS.1770 K-weighting at 48 kHz (every clip the page plays is at 48 kHz).
-_K_SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285],
-            [1.0, -1.69065929318241, 0.73248077421585])
-_K_HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
-
-
-def loudness_lufs(audio: np.ndarray) -> float:
-    """Integrated loudness (BS.1770: K-weighted, 400 ms blocks, absolute and relative gates)
-    of mono (n,) or multichannel (channels, n) 48 kHz audio; -inf for silence."""
-    x = np.atleast_2d(np.asarray(audio, dtype=np.float64))
-    weighted = lfilter(*_K_HIGHPASS, lfilter(*_K_SHELF, x, axis=1), axis=1)
-    block, hop = int(0.4 * RATE), int(0.1 * RATE)
-    n = weighted.shape[1]
-    if n < block:
-        starts = np.array([0])
-        block = n
-    else:
-        starts = np.arange(0, n - block + 1, hop)
-    power = np.square(weighted)
-    csum = np.concatenate([np.zeros((power.shape[0], 1)), np.cumsum(power, axis=1)], axis=1)
-    z = ((csum[:, starts + block] - csum[:, starts]) / max(block, 1)).sum(axis=0)
-    with np.errstate(divide="ignore"):
-        levels = -0.691 + 10 * np.log10(z)
-    gated = z[levels > -70.0]
-    if len(gated) == 0:
-        return -math.inf
-    relative = -0.691 + 10 * math.log10(gated.mean()) - 10.0
-    gated = z[(levels > -70.0) & (levels > relative)]
-    return -0.691 + 10 * math.log10(gated.mean())
 
 
 @dataclass
