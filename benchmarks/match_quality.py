@@ -274,7 +274,8 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
                           "alternatives_amps": [a["rig"]["amp_nam"]
                                                 for a in rig_json.get("alternatives", [])],
                           "match_eq_db": (rig_json.get("match_eq") or {}).get("gains_db"),
-                          "timings_s": rig_json.get("timings_s")}
+                          "timings_s": rig_json.get("timings_s"),
+                          "pedal_checks": (rig_json.get("analysis") or {}).get("pedal_checks")}
         if case.hidden.rig_json is not None:
             row["identification"] = identification(case.hidden.rig_json["rig"], rig_json)
     return row

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from tonematch import grid_search as grid
-from tonematch import trust
+from tonematch import pedal_check, trust
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
 from tonematch.match_eq import fit_after_post_fx
+from tonematch.pedal_check import reference_halves
 from tonematch.post_fx import optimise
 from tonematch.progress import Progress
 from tonematch.render import render_rig
@@ -123,7 +124,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     lap("analyse")
 
-    top = _search(excerpt, ref, library, budget, options, progress)
+    top, pedal_checks = _search(excerpt, ref, reference_halves(ref_active), library, budget,
+                                options, progress)
     top, widened = _widen_gains(top, excerpt, ref, budget, options)
     lap("grid")
 
@@ -152,6 +154,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "models": len(library.amps) + len(library.pedals),
                      "irs": len(library.irs),
                      "time_effects": ref.time_effects.to_dict(),
+                     "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
@@ -207,9 +210,11 @@ def _widen_gains(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, bud
     return [r[0] for r in results], sorted({g for r in results for g in r[1]})
 
 
-def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget,
-            options: MatchOptions, progress: Progress) -> list[grid.Scored]:
-    """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps."""
+def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Features],
+            library: Library, budget: Budget, options: MatchOptions,
+            progress: Progress) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict]]:
+    """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps,
+    each with a pedal only where the pedal earns its place (`tonematch.pedal_check`)."""
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
                          for ir in library.irs])
@@ -264,7 +269,44 @@ def _search(excerpt: np.ndarray, ref: Features, library: Library, budget: Budget
     for s in exact:  # a library with fewer than three amps still yields three rigs
         if len(top) < 3 and s not in top:
             top.append(s)
-    return top
+    return _without_idle_pedals(top, approx, exact, combos, renders, library, ref, ref_halves,
+                                options)
+
+
+def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
+                         exact: list[grid.Scored], combos: list[grid.Combo],
+                         renders: dict[tuple[str, str, float], np.ndarray], library: Library,
+                         ref: Features, ref_halves: tuple[Features, Features],
+                         options: MatchOptions,
+                         ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict]]:
+    """Each rig whose pedal does not beat every rig without a pedal on held-out halves is
+    replaced by the best rig without a pedal whose amp is not already among the rigs."""
+    checked = [s for s in top if s.combo.pedal is not None]
+    if not checked:
+        return top, []
+    amps = {s.combo.amp.name for s in checked}
+    needed = [c for c in combos if c.pedal is None or c.amp.name in amps]
+    scores = grid.run_parallel(
+        lambda c: pedal_check.fold_scores(c, renders[c.key], library.irs, ref_halves),
+        needed, options.jobs)
+    verdicts = [pedal_check.check(s.combo.amp.name, s.combo.pedal.name if s.combo.pedal else "",
+                                  scores) for s in checked]
+    out = list(top)
+    for s, v in zip(checked, verdicts, strict=True):
+        if v.kept:
+            continue
+        taken = {t.combo.amp.name for t in out if t is not s}
+        plain = next((e for e in exact if e.combo.pedal is None
+                      and e.combo.amp.name not in taken), None)
+        if plain is None:
+            first = next((e for e in approx if e.combo.pedal is None
+                          and e.combo.amp.name not in taken), None)
+            if first is None:
+                continue
+            plain = grid.exact_score(renders[first.combo.key], first, ref)
+        out[out.index(s)] = plain
+    out.sort(key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
+    return out, verdicts
 
 
 def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray, ref: Features,
