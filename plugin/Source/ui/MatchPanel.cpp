@@ -22,6 +22,13 @@ MatchPanel::MatchPanel(ToneMatchProcessor& processor) : processor_(processor) {
   progress_.setColour(juce::ProgressBar::foregroundColourId, theme::accent);
   progress_.setColour(juce::ProgressBar::backgroundColourId, theme::track);
   stage_.setFont(juce::Font(13.0f));
+  indexNote_.setText("The first index of a large folder takes minutes; later matches reuse it.",
+                     juce::dontSendNotification);
+  indexNote_.setFont(juce::Font(12.0f));
+  indexNote_.setColour(juce::Label::textColourId, theme::accent);
+  indexNote_.setJustificationType(juce::Justification::topLeft);
+  indexNote_.setMinimumHorizontalScale(1.0f);  // wrap onto a second line rather than squeeze
+  addChildComponent(indexNote_);
   stage_.setColour(juce::Label::textColourId, theme::dimText);
 
   const std::array<const char*, 3> names{"A", "B", "C"};
@@ -63,13 +70,15 @@ void MatchPanel::refresh() {
     resized();
   }
   progressValue_ = status.fraction;
-  auto stage = juce::String::fromUTF8(status.stage.c_str());
-  // The first index of a large folder of the player's own models is the one slow step a player
-  // cannot guess from the label alone.
-  if (status.running && stage.startsWith("Indexing"))
-    stage << juce::String::fromUTF8(" â the first time, a large folder can take minutes");
+  const auto stage = juce::String::fromUTF8(status.stage.c_str());
   stage_.setText(stage, juce::dontSendNotification);
-  stage_.setTooltip(stage);
+  // The first index of a large folder of the player's own models is the one slow step a player
+  // cannot guess from the stage label alone, so it gets a note of its own.
+  if (const bool indexing = status.running && stage.startsWith("Indexing"); indexing != indexing_) {
+    indexing_ = indexing;
+    indexNote_.setVisible(indexing_);
+    resized();
+  }
   stage_.setColour(juce::Label::textColourId,
                    !status.running && status.messageIsError ? theme::warning : theme::dimText);
   if (status.messageSerial != lastMessageSerial_) {
@@ -112,6 +121,7 @@ void MatchPanel::resized() {
     progress_.setBounds(row);
     z.removeFromTop(2);
     stage_.setBounds(z.removeFromTop(18));
+    if (indexing_) indexNote_.setBounds(z.removeFromTop(30));
   } else {
     auto abc = row.removeFromRight(3 * 30 + 2 * 4);
     for (auto& b : choices_) {

@@ -37,10 +37,12 @@ class MatchPanel : public juce::Component {
   double progressValue_ = 0.0;  // read by the ProgressBar's own timer
   juce::ProgressBar progress_{progressValue_};
   juce::Label stage_;
+  juce::Label indexNote_;  // while the library is indexed: why this step can be slow
   std::array<juce::TextButton, 3> choices_;
   RigSummary rigSummary_;
   juce::uint32 lastMessageSerial_ = 0;
   bool running_ = false;
+  bool indexing_ = false;
 };
 
 }  // namespace tonematch::plugin

@@ -108,6 +108,21 @@ void regionIsWrittenAsWav() {
   std::printf("  refused: %s\n", bad.c_str());
 }
 
+MatchPanel* findMatchPanel(juce::Component& c) {
+  if (auto* m = dynamic_cast<MatchPanel*>(&c)) return m;
+  for (auto* child : c.getChildren())
+    if (auto* m = findMatchPanel(*child)) return m;
+  return nullptr;
+}
+
+// The visible label under `c` whose text contains `part`, if any.
+juce::Label* findLabel(juce::Component& c, const juce::String& part) {
+  if (auto* l = dynamic_cast<juce::Label*>(&c); l != nullptr && l->isVisible() && l->getText().contains(part)) return l;
+  for (auto* child : c.getChildren())
+    if (auto* l = findLabel(*child, part)) return l;
+  return nullptr;
+}
+
 // The whole path with a fake interpreter (a real child process) that records what it was given:
 // Settings' folders arrive as --library/--irs and the matcher reads a WAV of just the region,
 // which is removed with the match's temporary folder.
@@ -155,11 +170,58 @@ void matcherGetsFoldersAndRegion() {
   tmtest::onMessageThread([&p] { p.reset(); return 0; });
 }
 
-MatchPanel* findMatchPanel(juce::Component& c) {
-  if (auto* m = dynamic_cast<MatchPanel*>(&c)) return m;
-  for (auto* child : c.getChildren())
-    if (auto* m = findMatchPanel(*child)) return m;
-  return nullptr;
+
+bool writePng(const juce::Image& image, const char* envName, const juce::String& fallbackName) {
+  const char* path = std::getenv(envName);
+  auto file = path != nullptr ? juce::File(path) : work.getChildFile(fallbackName);
+  file.deleteFile();
+  juce::FileOutputStream out(file);
+  juce::PNGImageFormat png;
+  const bool ok = out.openedOk() && png.writeImageToStream(image, out);
+  std::printf("  screenshot %dx%d -> %s\n", image.getWidth(), image.getHeight(), file.getFullPathName().toRawUTF8());
+  return ok;
+}
+
+// While the matcher indexes the library the panel says why that can take minutes; a fake
+// interpreter reports the index stage and waits.
+void indexNoteShows() {
+  const auto fake = tmtest::writeScript(work, "indexing-python",
+      "[ \"$1\" = -c ] && exit 0\n"
+      "echo '{\"stage\": \"index\", \"done\": 3, \"total\": 40, \"message\": \"checking the library\"}'\n"
+      "exec sleep 30\n");  // exec: Cancel kills the process that holds the output pipe
+  MatchSettings s;
+  s.pythonPath = fake.getFullPathName();
+  PluginSettings().write(s);
+  auto p = tmtest::onMessageThread([] { return std::make_unique<ToneMatchProcessor>(); });
+  tmtest::prepare(*p, 48000.0, 128);
+  tmtest::render(*p, tmtest::loadDi(), 128);
+  auto* editor = tmtest::onMessageThread([&p] { return p->createEditor(); });
+  const juce::File reference(tmtest::asset("examples/ref_library_rig.wav"));
+  TM_CHECK(tmtest::onMessageThread([&p, &reference] { return p->matcher().startMatch(reference); }));
+  TM_CHECK(tmtest::waitFor([&p] { return p->matcher().status().stage.rfind("Indexing", 0) == 0; }, 30000));
+  const auto shown = tmtest::onMessageThread([editor] {
+    auto* panel = findMatchPanel(*editor);
+    panel->refresh();
+    auto* note = findLabel(*panel, "first index of a large folder takes minutes");
+    auto* stage = findLabel(*panel, "Indexing the library 3/40");
+    // Inside the panel, and two lines are enough for the whole note (nothing squeezed or cut).
+    const bool inside = note != nullptr && panel->getLocalBounds().contains(note->getBounds()) &&
+                        note->getFont().getStringWidthFloat(note->getText()) < 2.0f * static_cast<float>(note->getWidth()) - 20.0f;
+    return std::pair{stage != nullptr, inside};
+  });
+  std::printf("  index stage shown: %s, note shown inside the panel: %s\n", shown.first ? "yes" : "no",
+              shown.second ? "yes" : "no");
+  TM_CHECK(shown.first && shown.second);
+  const auto image = tmtest::onMessageThread([editor] { return editor->createComponentSnapshot(editor->getLocalBounds()); });
+  TM_CHECK(writePng(image, "TONEMATCH_INDEX_SCREENSHOT", "indexing.png"));
+  tmtest::onMessageThread([&p] { p->matcher().cancel(); return 0; });
+  TM_CHECK(tmtest::waitFor([&p] { return !p->matcher().status().running; }, 20000));
+  PluginSettings().write(MatchSettings{});
+  tmtest::onMessageThread([&p, editor] {
+    delete editor;
+    p.reset();
+    return 0;
+  });
 }
 
 void restoreLongNames(ToneMatchProcessor& p) {
@@ -174,17 +236,6 @@ void restoreLongNames(ToneMatchProcessor& p) {
   juce::MemoryBlock blob;
   juce::AudioProcessor::copyXmlToBinary(root, blob);
   p.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
-}
-
-bool writePng(const juce::Image& image, const char* envName, const juce::String& fallbackName) {
-  const char* path = std::getenv(envName);
-  auto file = path != nullptr ? juce::File(path) : work.getChildFile(fallbackName);
-  file.deleteFile();
-  juce::FileOutputStream out(file);
-  juce::PNGImageFormat png;
-  const bool ok = out.openedOk() && png.writeImageToStream(image, out);
-  std::printf("  screenshot %dx%d -> %s\n", image.getWidth(), image.getHeight(), file.getFullPathName().toRawUTF8());
-  return ok;
 }
 
 void longRigNamesFit() {
@@ -311,6 +362,7 @@ int main() {
     tmtest::run("libraryFoldersBecomeArguments", libraryFoldersBecomeArguments);
     tmtest::run("regionIsWrittenAsWav", regionIsWrittenAsWav);
     tmtest::run("matcherGetsFoldersAndRegion", matcherGetsFoldersAndRegion);
+    tmtest::run("indexNoteShows", indexNoteShows);
     tmtest::run("longRigNamesFit", longRigNamesFit);
     tmtest::run("regionDialogDrawsTheWaveform", regionDialogDrawsTheWaveform);
     rc = tmtest::finish();
