@@ -13,6 +13,7 @@ from tonematch import grid_search as grid
 from tonematch import pedal_check, trust
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
+from tonematch.level import LevelTarget, output_level_db
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
 from tonematch.match_eq import fit_after_post_fx
@@ -132,7 +133,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress), budget)
     lap("post_fx")
 
-    final = _verify(tuned, di, ref, budget, progress)
+    level = LevelTarget.of(ref_audio.samples)
+    final = _verify(tuned, di, ref, level, budget, progress)
     lap("verify")
 
     best = final[0]
@@ -154,6 +156,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "models": len(library.amps) + len(library.pedals),
                      "irs": len(library.irs),
                      "time_effects": ref.time_effects.to_dict(),
+                     "level": level.to_dict(),
                      "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
@@ -366,15 +369,19 @@ def _gain_step(budget: Budget) -> float:
     return min(b - a for a, b in zip(gains, gains[1:], strict=False)) if len(gains) > 1 else 6.0
 
 
-def _verify(rigs: list[Rig], di: Audio, ref: Features, budget: Budget,
+def _verify(rigs: list[Rig], di: Audio, ref: Features, level: LevelTarget, budget: Budget,
             progress: Progress) -> list[Candidate]:
-    """Scores each rig on the exact chain render of a longer DI stretch; best first."""
+    """Scores each rig on the exact chain render of a longer DI stretch and sets its output
+    level from that render; best first."""
     progress.stage("verify", len(rigs), "rendering the exact chain")
     window = active_excerpt(di.samples, budget.verify_s)
     out = []
     for rank, rig in enumerate(rigs):
-        audio = render_rig(rig, window).mean(axis=0)
-        out.append(Candidate(rig, tone_loss(analyse(audio), ref), rank))
+        # Level is the output level's job alone: the render is made at 0 dB and then measured.
+        rig = replace(rig, params=replace(rig.params, final_eq_gain_db=0.0, output_level_db=0.0))
+        stereo = render_rig(rig, window)
+        rig.params = replace(rig.params, output_level_db=output_level_db(stereo, level))
+        out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank))
         progress.step(rig.describe())
     out.sort(key=lambda c: (c.loss.total, c.sommelier_rank))
     return out
@@ -405,7 +412,8 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
             best = Candidate(replace(rig, params=params), result.loss)
         progress.step(f"input gain {g:+.0f} dB")
     assert best is not None
-    final = _verify([best.rig, rig], di, ref, budget, progress)[0]
+    final = _verify([best.rig, rig], di, ref, LevelTarget.of(ref_audio.samples), budget,
+                    progress)[0]
     out = final.rig
     out.loss = final.loss.total
     notes = di.notes + ref_audio.notes + trust.result_warnings(final.loss)

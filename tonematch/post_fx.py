@@ -115,13 +115,6 @@ def _from_unit(u: np.ndarray, base: RigParams, keys: tuple[str, ...]) -> RigPara
     return replace(base, **values)
 
 
-def match_level(out: np.ndarray, ref: Features) -> float:
-    """Output gain (dB, within its range) that brings the render to the reference level."""
-    level = analyse(out).level_db
-    r = RANGES["final_eq_gain_db"]
-    return float(np.clip(ref.level_db - level, r.low, r.high))
-
-
 def fit_delay_mix(renderer: PostFxRenderer, base: RigParams, time_ms: float,
                   target: float) -> float:
     """The delay mix at which the candidate's echo at time_ms is as strong as the reference's
@@ -189,5 +182,6 @@ def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: 
         loss = score(trial)
         if cost(trial, loss) < cost(best, best_loss):
             best, best_loss = trial, loss
-    best = replace(best, final_eq_gain_db=match_level(renderer.render(best), ref))
+    # The level is set afterwards on the exact render (tonematch.level); the final gain stays
+    # at 0 dB, a trim for the player.
     return PostFxResult(best, best_loss, evals)

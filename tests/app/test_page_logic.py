@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tonematch.rig import Rig
+from tonematch.rig import PARAM_RANGES, Rig
 
 PAGE = Path(__file__).resolve().parents[2] / "tonematch" / "app" / "page.py"
 
@@ -46,7 +46,7 @@ def test_match_tweak_tune_and_alternative(app: AppTest, small_library):
     assert f"### {rig.describe()}" in [m.value for m in at.markdown]
     assert rig.amp_path.parent == small_library[0]
     assert len(state.result.alternatives) == 2
-    assert len(at.slider) == 9  # the region and the eight settings
+    assert len(at.slider) == 1 + len(PARAM_RANGES)  # the region and every setting
     assert {k: d for k, d in _downloads(at).items()}.keys() == {
         "download_rig", "download_preset", "download_wav", "download_report"}
 

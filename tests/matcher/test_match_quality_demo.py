@@ -65,3 +65,10 @@ def test_the_demo_beats_a_match_eq_on_spectrum_and_mr_stft(demo: dict) -> None:
     theirs = _metrics.spectral_error_db(baseline, ideal), _metrics.mrstft_db(baseline, ideal)
     assert ours[0] < theirs[0], f"1/3-octave error {ours[0]:.2f} dB vs match EQ {theirs[0]:.2f}"
     assert ours[1] < theirs[1], f"MR-STFT {ours[1]:.2f} vs match EQ {theirs[1]:.2f}"
+
+
+def test_the_demo_plays_at_the_references_loudness_without_clipping(demo: dict) -> None:
+    ours, theirs = _metrics.loudness_lufs(demo["matched"]), _metrics.loudness_lufs(demo["ref"])
+    assert abs(ours - theirs) <= 1.0, f"{ours:.2f} LUFS vs the reference's {theirs:.2f}"
+    assert _metrics.peak_dbfs(demo["matched"]) <= 0.0
+    assert demo["rig"].params.final_eq_gain_db == 0.0  # the player's trim is left alone

@@ -44,4 +44,5 @@ EXPECTED_PARAMS = {  # pedalboard's name: (host-visible name, low, high, default
     "delay_time_ms": ("Delay Time", 50.0, 500.0, 100.0),
     "delay_mix": ("Delay Mix", 0.0, 0.5, 0.0),
     "final_gain_db": ("Final Gain", -3.0, 3.0, 0.0),
+    "output_level_db": ("Output Level", -40.0, 40.0, 0.0),
 }

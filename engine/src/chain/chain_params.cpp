@@ -73,7 +73,7 @@ void Chain::Impl::applyParams(bool snap) noexcept {
   matchEq.setGains(p.matchEqDb);  // not smoothed: new coefficients from this block on
   if (snap) {
     inputGain.snap(dbToGain(p.inputGainDb));
-    outputGain.snap(dbToGain(p.finalEqGainDb));
+    outputGain.snap(dbToGain(p.finalEqGainDb + p.outputLevelDb));
     eq.gainDb().snap(p.preEqGainDb);
     eq.freqHz().snap(p.preEqFreqHz);
     eq.refresh();
@@ -84,7 +84,7 @@ void Chain::Impl::applyParams(bool snap) noexcept {
     return;
   }
   inputGain.setTarget(dbToGain(p.inputGainDb));
-  outputGain.setTarget(dbToGain(p.finalEqGainDb));
+  outputGain.setTarget(dbToGain(p.finalEqGainDb + p.outputLevelDb));
   eq.gainDb().setTarget(p.preEqGainDb);
   eq.freqHz().setTarget(p.preEqFreqHz);
   delay.timeSamples().setTarget(delaySamples);

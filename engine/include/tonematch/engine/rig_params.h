@@ -28,6 +28,7 @@ struct ChainParams {
   float delayTimeMs;
   float delayMix;        ///< feedback = Chain::kDelayFeedback
   float finalEqGainDb;   ///< output gain (a plain gain, not an EQ; the name is the published one)
+  float outputLevelDb;   ///< the matcher's output level, after the final gain (wide range)
   /// Match EQ band gains (dB) on Chain::matchEqCentreHz(k); all 0 = bypass. Set by the matcher,
   /// not smoothed: a change takes effect at the start of the next block.
   std::array<float, kMatchEqBandCount> matchEqDb{};
@@ -55,7 +56,7 @@ struct ParamSpec {
 
 /// The parameter table, in the order of the rig JSON's "params" object and the plugin's
 /// parameter list.
-inline constexpr std::array<ParamSpec, 8> kParams{{
+inline constexpr std::array<ParamSpec, 9> kParams{{
     {"input_gain_db", "inputGain", "Input Gain", "dB", -24.0, 24.0, 0.0, ParamSkew::kLinear,
      &ChainParams::inputGainDb},
     {"pre_eq_gain_db", "preEqGainDb", "Pre EQ Gain", "dB", -12.0, 12.0, 0.0,
@@ -72,6 +73,10 @@ inline constexpr std::array<ParamSpec, 8> kParams{{
      &ChainParams::delayMix},
     {"final_eq_gain_db", "finalEqGainDb", "Final Gain", "dB", -3.0, 3.0, 0.0,
      ParamSkew::kLinear, &ChainParams::finalEqGainDb},
+    // Not one of the original eight: NAM models differ in output level by tens of dB, more than
+    // the final gain's ±3 dB can make up, so the matcher sets the level here.
+    {"output_level_db", "outputLevelDb", "Output Level", "dB", -40.0, 40.0, 0.0,
+     ParamSkew::kLinear, &ChainParams::outputLevelDb},
 }};
 
 inline constexpr std::size_t kParamCount = kParams.size();
