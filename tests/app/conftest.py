@@ -1,12 +1,11 @@
-"""Fixtures for the web app tests: a small library, a private index cache, bad files and the
-real server (`python -m tonematch app`)."""
+"""Fixtures for the web app tests: a private index cache, bad files and the real server
+(`python -m tonematch app`); the small library is in tests/conftest.py."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,11 +20,6 @@ import pytest
 import soundfile as sf
 from webapp_browser import SESSION_TTL_S
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-SMALL_AMPS = ("amp_british_crunch_g5", "amp_clean_american_g2")
-SMALL_PEDALS = ("pedal_ts_mid",)
-SMALL_IRS = ("cab_4x12_closed_cap", "cab_1x12_open_cap")
-
 
 @pytest.fixture(scope="session")
 def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -36,20 +30,6 @@ def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def private_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The tests index into their own cache, never the user's."""
     monkeypatch.setenv("TONEMATCH_CACHE", str(cache_folder))
-
-
-@pytest.fixture(scope="session")
-def small_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two amps, one pedal and two cabinets copied from the bundled library: a user's folder."""
-    root = tmp_path_factory.mktemp("library")
-    models, irs = root / "models", root / "irs"
-    models.mkdir()
-    irs.mkdir()
-    for name in SMALL_AMPS + SMALL_PEDALS:
-        shutil.copy(ASSETS / "nam_models" / f"{name}.nam", models)
-    for name in SMALL_IRS:
-        shutil.copy(ASSETS / "impulse_responses" / f"{name}.wav", irs)
-    return models, irs
 
 
 @dataclass(frozen=True)
