@@ -100,7 +100,8 @@ def test_round_trip_in_a_real_browser(server, small_library, browser: Browser, t
     data = json.loads(rig_file.read_text())
     assert data["schema_version"] == 1 and set(data["params"]) == {
         "input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet", "reverb_room_size",
-        "delay_time_ms", "delay_mix", "final_eq_gain_db", "output_level_db"}
+        "delay_time_ms", "delay_mix", "final_eq_gain_db", "output_level_db",
+        "gate_threshold_db"}
 
     _screenshot(b, tmp_path / "webapp.png")
 

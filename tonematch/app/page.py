@@ -59,6 +59,7 @@ SLIDERS: dict[str, tuple[str, float, str]] = {
     "delay_mix": ("Delay mix", 0.01, "%.2f"),
     "final_eq_gain_db": ("Final gain (dB)", 0.1, "%.1f"),
     "output_level_db": ("Output level (dB)", 0.1, "%.1f"),
+    "gate_threshold_db": ("Gate (dB)", 1.0, "%.0f"),
 }
 POLL_S = 0.2  # how often a running match's progress is read
 

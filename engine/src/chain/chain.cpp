@@ -46,6 +46,7 @@ void Chain::Impl::clearState() noexcept {
   for (auto* slot : {&pedal, &amp})
     if (auto* s = slot->active(); s && s->model) s->model->reset();
   if (auto* c = cabinet.active(); c && c->convolver) c->convolver->reset();
+  gate.reset();
   nam.reset();
   matchEq.reset();
   eq.reset();
@@ -63,6 +64,7 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
   }
   float* x = mono.data();
   for (int i = 0; i < n; ++i) x[i] = in[i] * inputGain.next();
+  gate.process(x, n);
   auto model = [](const chain::ModelStage* stage) { return stage ? stage->model.get() : nullptr; };
   nam.process(x, n, {model(pedal.active()), model(pedal.fading()), &pedalFade},
               {model(amp.active()), model(amp.fading()), &ampFade});

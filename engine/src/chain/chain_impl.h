@@ -10,6 +10,7 @@
 #include "fade.h"
 #include "match_eq.h"
 #include "nam_section.h"
+#include "noise_gate.h"
 #include "peak_filter.h"
 #include "reverb.h"
 #include "slot.h"
@@ -50,6 +51,7 @@ struct Chain::Impl {
 
   // Audio state.
   chain::Smoother<float> inputGain, outputGain;  // linear
+  chain::NoiseGate gate;  // after the input gain, before the pedal
   chain::NamSection nam;
   chain::MatchEq matchEq;
   chain::PeakFilter eq;

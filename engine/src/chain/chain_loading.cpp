@@ -44,6 +44,7 @@ void Chain::prepare(double sampleRate, int maxBlock) {
   // Audio is stopped: fades end here, and what they were fading out is deleted.
   for (auto* slot : {&s.pedal, &s.amp}) slot->dropFading();
   s.cabinet.dropFading();
+  s.gate.prepare(sampleRate, maxBlock);
   s.matchEq.prepare(sampleRate, maxBlock);
   s.eq.prepare(sampleRate, kPreEqQ);
   s.delay.prepare(sampleRate, kMaxDelaySeconds);

@@ -71,6 +71,7 @@ void Chain::Impl::applyParams(bool snap) noexcept {
   const ChainParams p = loadParams();
   const double delaySamples = static_cast<double>(p.delayTimeMs) * rate / 1000.0;
   matchEq.setGains(p.matchEqDb);  // not smoothed: new coefficients from this block on
+  gate.setThresholdDb(p.gateThresholdDb);  // not smoothed: the gate's own gain glides
   if (snap) {
     inputGain.snap(dbToGain(p.inputGainDb));
     outputGain.snap(dbToGain(p.finalEqGainDb + p.outputLevelDb));

@@ -59,8 +59,12 @@ inline tonematch::engine::ChainParams busyParams() {
   p.delayTimeMs = 180.0f;
   p.delayMix = 0.3f;
   p.finalEqGainDb = -1.0f;
+  p.gateThresholdDb = -50.0f;
   return p;
 }
+
+/// A gate threshold that changes with i: off, below the test noise (open) or above it (closing).
+inline float varyGate(int i) { return i % 3 == 0 ? -100.0f : i % 3 == 1 ? -60.0f : -6.0f; }
 
 /// Match EQ gains that change with i (every fourth i: flat), to exercise coefficient updates.
 inline void varyMatchEq(tonematch::engine::ChainParams& p, int i) {

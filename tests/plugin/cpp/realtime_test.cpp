@@ -105,6 +105,7 @@ void swapStressWhileAudioRuns() {
   const int rounds = envInt("TONEMATCH_STRESS_ROUNDS", 1000);
   int swaps = 0;
   auto* mix = p.parameters().getParameter("delayMix");
+  auto* gate = p.parameters().getParameter("gateThresholdDb");
   for (int r = 0; r < rounds; ++r) {
     const auto& amp = amps[static_cast<std::size_t>(r) % amps.size()];
     const auto& pedal = pedals[static_cast<std::size_t>(r) % pedals.size()];
@@ -115,6 +116,7 @@ void swapStressWhileAudioRuns() {
     if (ir.empty()) p.clearSlot(SlotKind::Ir);
     else p.loadSlot(SlotKind::Ir, juce::File(tmtest::asset("impulse_responses/" + ir)));
     mix->setValueNotifyingHost(static_cast<float>(r % 10) / 10.0f);
+    gate->setValueNotifyingHost(static_cast<float>(r % 3) / 3.0f);  // off, −67 dB, −33 dB
     TM_CHECK(p.waitUntilLoaded(20000));
     swaps += 3;
     // Let the audio thread run at least one block with this rig, so swaps really happen

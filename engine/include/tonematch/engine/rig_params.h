@@ -29,6 +29,7 @@ struct ChainParams {
   float delayMix;        ///< feedback = Chain::kDelayFeedback
   float finalEqGainDb;   ///< output gain (a plain gain, not an EQ; the name is the published one)
   float outputLevelDb;   ///< the matcher's output level, after the final gain (wide range)
+  float gateThresholdDb; ///< noise gate before the pedal; kParams' low end (−100 dB) = off
   /// Match EQ band gains (dB) on Chain::matchEqCentreHz(k); all 0 = bypass. Set by the matcher,
   /// not smoothed: a change takes effect at the start of the next block.
   std::array<float, kMatchEqBandCount> matchEqDb{};
@@ -56,7 +57,7 @@ struct ParamSpec {
 
 /// The parameter table, in the order of the rig JSON's "params" object and the plugin's
 /// parameter list.
-inline constexpr std::array<ParamSpec, 9> kParams{{
+inline constexpr std::array<ParamSpec, 10> kParams{{
     {"input_gain_db", "inputGain", "Input Gain", "dB", -24.0, 24.0, 0.0, ParamSkew::kLinear,
      &ChainParams::inputGainDb},
     {"pre_eq_gain_db", "preEqGainDb", "Pre EQ Gain", "dB", -12.0, 12.0, 0.0,
@@ -77,6 +78,10 @@ inline constexpr std::array<ParamSpec, 9> kParams{{
     // the final gain's ±3 dB can make up, so the matcher sets the level here.
     {"output_level_db", "outputLevelDb", "Output Level", "dB", -40.0, 40.0, 0.0,
      ParamSkew::kLinear, &ChainParams::outputLevelDb},
+    // The gate before the pedal: high-gain models amplify the hiss and hum between notes. At
+    // its low end it is off and passes every sample unchanged.
+    {"gate_threshold_db", "gateThresholdDb", "Gate", "dB", -100.0, 0.0, -100.0,
+     ParamSkew::kLinear, &ChainParams::gateThresholdDb},
 }};
 
 inline constexpr std::size_t kParamCount = kParams.size();
