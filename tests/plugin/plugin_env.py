@@ -45,5 +45,5 @@ EXPECTED_PARAMS = {  # pedalboard's name: (host-visible name, low, high, default
     "delay_mix": ("Delay Mix", 0.0, 0.5, 0.0),
     "final_gain_db": ("Final Gain", -3.0, 3.0, 0.0),
     "output_level_db": ("Output Level", -40.0, 40.0, 0.0),
-    "gate": ("Gate", -100.0, 0.0, -100.0),
+    "gate_db": ("Gate", -100.0, 0.0, -100.0),
 }

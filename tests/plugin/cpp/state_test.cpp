@@ -196,7 +196,7 @@ void presetsOnDisk() {
   for (const char* key : {"fx_nam", "amp_nam", "ir", "fx_nam_path", "amp_nam_path", "ir_path"})
     TM_CHECK(doc["rig"].contains(key));
   TM_CHECK(doc["rig"]["amp_nam_path"] == amp());
-  TM_CHECK(doc["params"].size() == 8);
+  TM_CHECK(doc["params"].size() == kParams.size());
   TM_CHECK(std::abs(doc["params"]["delay_time_ms"].get<double>() - 320.0) < 1e-3);
   TM_CHECK(doc["loss"] == 0.125);
 
@@ -250,7 +250,7 @@ void matchEq() {
   RigSpec shaped = sampleRig();
   for (int k = 0; k < 24; ++k) shaped.matchEqDb[static_cast<std::size_t>(k)] = 6.0f * std::sin(static_cast<float>(k));
   const auto json = nlohmann::json::parse(serialiseRig(shaped));
-  TM_CHECK(json["params"].size() == 8 && json["match_eq"]["gains_db"].size() == 24);
+  TM_CHECK(json["params"].size() == kParams.size() && json["match_eq"]["gains_db"].size() == 24);
   TM_CHECK(parseRig(serialiseRig(shaped), "round trip").matchEqDb == shaped.matchEqDb);
   TM_CHECK(nlohmann::json::parse(serialiseRig(sampleRig())).count("match_eq") == 0);
 
