@@ -3,8 +3,9 @@
 namespace tonematch::plugin {
 
 namespace {
-const std::array<const char*, 4> kZoneTitles{"AI matching", "Delay & reverb", "Equipment",
-                                             "Input & pre-EQ"};
+const std::array<const char*, 4> kZoneTitles{"AI matching", "Delay, reverb & output",
+                                             "Equipment", "Input, gate & pre-EQ"};
+constexpr int kMeterWidth = 26;  // a 14 px bar and its title
 juce::File bundledFolder(const char* sub) {
   // Next to a checkout's build folder the bundled library is a natural first place to browse.
   auto dir = juce::File::getSpecialLocation(juce::File::currentExecutableFile).getParentDirectory();
@@ -24,7 +25,11 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
       delayMix_(owner.parameters(), "delayMix", "Delay Mix", 2),
       reverbWet_(owner.parameters(), "reverbWet", "Reverb Wet", 2),
       reverbSize_(owner.parameters(), "reverbRoomSize", "Reverb Size", 2),
+      outputLevel_(owner.parameters(), "outputLevelDb", "Output Level", 1),
+      outputMeter_(owner.outputLevels(), "OUT"),
+      inputMeter_(owner.inputLevels(), "IN"),
       inputGain_(owner.parameters(), "inputGain", "Input Gain", 1),
+      gate_(owner.parameters(), "gateThresholdDb", "Gate", 0),
       preEqGain_(owner.parameters(), "preEqGainDb", "Pre-EQ Gain", 1),
       preEqFreq_(owner.parameters(), "preEqFreqHz", "Pre-EQ Freq", 0),
       presetBar_(owner) {
@@ -44,9 +49,19 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
   };
   addAndMakeVisible(matchEqBypass_);
 
-  for (auto* k : {&finalGain_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &inputGain_,
-                  &preEqGain_, &preEqFreq_})
+  for (auto* k : {&finalGain_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &outputLevel_,
+                  &inputGain_, &gate_, &preEqGain_, &preEqFreq_})
     addAndMakeVisible(*k);
+  // At its low end the gate is off: say so rather than show "-100 dB".
+  gate_.slider().textFromValueFunction = [](double v) {
+    return v <= -99.95 ? juce::String("off") : juce::String(v, 0) + " dB";
+  };
+  gate_.slider().valueFromTextFunction = [](const juce::String& t) {
+    return t.trim().equalsIgnoreCase("off") ? -100.0 : t.getDoubleValue();
+  };
+  gate_.slider().updateText();
+  addAndMakeVisible(inputMeter_);
+  addAndMakeVisible(outputMeter_);
 
   const std::array<const char*, 3> titles{"FX PEDAL", "AMP", "CABINET IR"};
   const std::array<const char*, 3> patterns{"*.nam", "*.nam", "*.wav;*.aif;*.aiff;*.flac"};
@@ -120,7 +135,7 @@ void ToneMatchEditor::paint(juce::Graphics& g) {
   g.drawText("ToneMatch AI", topBar_.withTrimmedLeft(16), juce::Justification::centredLeft);
   g.setColour(theme::dimText);
   g.setFont(juce::Font(13.0f));
-  g.drawText(juce::String::fromUTF8("v" TONEMATCH_VERSION "  \xC2\xB7  NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 "
+  g.drawText(juce::String::fromUTF8("v" TONEMATCH_VERSION "  \xC2\xB7  gate \xE2\x86\x92 NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 "
                                     "cab \xE2\x86\x92 match EQ \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb"),
              topBar_.withTrimmedRight(16), juce::Justification::centredRight);
   for (std::size_t i = 0; i < zones_.size(); ++i) theme::drawZone(g, zones_[i], kZoneTitles[i]);
@@ -156,10 +171,12 @@ void ToneMatchEditor::resized() {
     z.removeFromBottom(4);
     matchPanel_.setBounds(z);
   }
-  {  // zone 2: delay time/mix, reverb wet/size
+  {  // zone 2: delay time/mix, reverb wet/size, output level, the output meter at the end
     auto z = inner(zones_[1]);
-    const int w = z.getWidth() / 4;
-    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_}) k->setBounds(z.removeFromLeft(w));
+    outputMeter_.setBounds(z.removeFromRight(kMeterWidth));
+    const int w = z.getWidth() / 5;
+    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &outputLevel_})
+      k->setBounds(z.removeFromLeft(w));
   }
   {  // zone 3: slots
     auto z = inner(zones_[2]);
@@ -173,8 +190,9 @@ void ToneMatchEditor::resized() {
     auto z = inner(zones_[3]);
     presetBar_.setBounds(z.removeFromBottom(36));
     z.removeFromBottom(8);
-    const int w = z.getWidth() / 3;
-    for (auto* k : {&inputGain_, &preEqGain_, &preEqFreq_}) k->setBounds(z.removeFromLeft(w));
+    inputMeter_.setBounds(z.removeFromLeft(kMeterWidth));
+    const int w = z.getWidth() / 4;
+    for (auto* k : {&inputGain_, &gate_, &preEqGain_, &preEqFreq_}) k->setBounds(z.removeFromLeft(w));
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "PluginProcessor.h"
 #include "ui/Knob.h"
+#include "ui/LevelMeter.h"
 #include "ui/MatchPanel.h"
 #include "ui/PresetBar.h"
 #include "ui/SlotComponent.h"
@@ -40,12 +41,14 @@ class ToneMatchEditor : public juce::AudioProcessorEditor, private juce::Timer {
   juce::Label matchEq_;               // "MATCH EQ: 24 bands, ±x.x dB" / "MATCH EQ: flat"
   juce::ToggleButton matchEqBypass_{"Bypass"};
   Knob finalGain_;
-  // zone 2: post-FX
-  Knob delayTime_, delayMix_, reverbWet_, reverbSize_;
+  // zone 2: post-FX, the output level and the output meter
+  Knob delayTime_, delayMix_, reverbWet_, reverbSize_, outputLevel_;
+  LevelMeter outputMeter_;
   // zone 3: equipment
   std::array<std::unique_ptr<SlotComponent>, 3> slots_;
-  // zone 4: input, pre-EQ, presets
-  Knob inputGain_, preEqGain_, preEqFreq_;
+  // zone 4: the input meter, input gain, gate, pre-EQ, presets
+  LevelMeter inputMeter_;
+  Knob inputGain_, gate_, preEqGain_, preEqFreq_;
   PresetBar presetBar_;
 
   juce::Label status_;

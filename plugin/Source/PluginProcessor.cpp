@@ -100,6 +100,8 @@ void ToneMatchProcessor::prepareToPlay(double sampleRate, int maximumExpectedSam
   }
   scratch_.assign(static_cast<std::size_t>(maxBlock), 0.0f);
   capture_.prepare(sampleRate, PluginSettings().read().captureSeconds);
+  inputLevels_.prepare(sampleRate);
+  outputLevels_.prepare(sampleRate);
   preparedBlock_ = maxBlock;
   chain_.setParamsImmediate(chainParams());
   setLatencySamples(chain_.latencySamples());
@@ -133,6 +135,8 @@ void ToneMatchProcessor::processBlock(juce::AudioBuffer<float>& buffer, juce::Mi
     processChunk(piece, numIn, numOut, len);
   }
   for (int c = 2; c < buffer.getNumChannels(); ++c) buffer.clear(c, 0, n);
+  inputLevels_.publish();
+  outputLevels_.publish();
 }
 
 void ToneMatchProcessor::processChunk(float* const* ch, int numIn, int numOut, int n) noexcept {
@@ -144,12 +148,15 @@ void ToneMatchProcessor::processChunk(float* const* ch, int numIn, int numOut, i
     for (int i = 0; i < n; ++i) in[i] = 0.5f * (ch[0][i] + ch[1][i]);
   }
   capture_.write(in, n);  // the DI as played, before the chain changes it in place
+  inputLevels_.measure(in, nullptr, n);
   if (numOut > 1) {
     chain_.process(in, ch[0], ch[1], n);
+    outputLevels_.measure(ch[0], ch[1], n);
   } else {
     float* right = scratch_.data();
     chain_.process(in, ch[0], right, n);
     for (int i = 0; i < n; ++i) ch[0][i] = 0.5f * (ch[0][i] + right[i]);
+    outputLevels_.measure(ch[0], nullptr, n);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "rig/MatchedRigs.h"
 #include "rig/RigJson.h"
 #include "tonematch/engine/chain.h"
+#include "ui/MeterLevels.h"
 
 namespace tonematch::plugin {
 
@@ -56,7 +57,7 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   void setStateInformation(const void* data, int sizeInBytes) override;
 
   // --- rig API (message thread; what presets and the MATCH TONE! bridge call) -------------
-  /// Sets all eight parameters as host-visible gestures and starts loading the rig's files in
+  /// Sets every parameter as a host-visible gesture and starts loading the rig's files in
   /// the background. A slot whose file is missing or bad plays nothing and shows why (status).
   void applyRig(const RigSpec& rig);
   /// The current rig: parameters, slot paths and names, and the loss/name of the last rig applied.
@@ -102,6 +103,11 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   std::vector<RigSpec> matchedRigs() const { return matched_.rigs(); }
   int activeMatchedRig() const { return matched_.active(); }
 
+  // --- meters (the audio thread publishes; the editor reads lock-free) ------------------------
+  /// The input as played (before the chain, stereo averaged), and the output, both channels.
+  MeterLevels& inputLevels() noexcept { return inputLevels_; }
+  MeterLevels& outputLevels() noexcept { return outputLevels_; }
+
   juce::AudioProcessorValueTreeState& parameters() { return apvts_; }
   /// Host-rate latency reported to the host (the chain's resamplers; 0 at 48 kHz).
   int chainLatency() const { return chain_.latencySamples(); }
@@ -132,6 +138,7 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   std::vector<std::string> warnings_;
   std::atomic<juce::uint32> metaChanges_{0};
 
+  MeterLevels inputLevels_, outputLevels_;
   CaptureRing capture_;   // written by the audio thread only (plain stores + one atomic)
   MatchedRigs matched_;
   // Last: destroyed first, so a running match is killed while everything it uses still exists.

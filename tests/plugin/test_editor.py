@@ -3,7 +3,8 @@ NAM and IR folders from Settings becoming `--library`/`--irs` (and a vanished fo
 name), the reference region written as a WAV and, through a fake interpreter that records its
 arguments, both reaching the matcher's command line, LAST RIG FOUND with very long rig names at the
 smallest, default and largest editor sizes (every line inside the zone, the loss always shown),
-the note while the library is indexed, and the reference region dialog with its waveform.
+the note while the library is indexed, the reference region dialog with its waveform, and the
+input and output meters following a signal played through the processor.
 TONEMATCH_EDITOR_SCREENSHOT, TONEMATCH_INDEX_SCREENSHOT and TONEMATCH_REGION_SCREENSHOT=path keep
 the images (that is how docs/plugin_long_names.png, docs/plugin_indexing.png and
 docs/plugin_reference_region.png are made)."""
@@ -55,6 +56,12 @@ def test_editor_layout_library_folders_and_region(plugin_build, tmp_home, tmp_pa
     # The settings folder went through the settings file in the test's HOME.
     assert (tmp_home / ".config" / "ToneMatchAI" / "settings.xml").exists()
     assert list(temp.iterdir()) == []  # the program's own work folder was removed
+    # Both meters: empty at silence; with a +1 dBFS sine the RMS (−2 dB) and peak bars drawn in
+    # amber and the clip lamp lit (it stays lit until clicked).
+    assert out.count("meter at silence: 0 amber pixels") == 2, out
+    lit = re.findall(r"meter with a \+1 dBFS sine: RMS (-?[\d.]+) dB, peak (-?[\d.]+) dB, "
+                     r"clip lit, (\d+) amber pixels", out)
+    assert len(lit) == 2 and all(int(px) > 100 for _, _, px in lit), out
 
     editor = np.asarray(Image.open(editor_png).convert("RGB")).astype(int)
     assert editor.shape[:2] == (560, 900)

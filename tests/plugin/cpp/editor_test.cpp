@@ -3,9 +3,14 @@
 // reaching a fake matcher's command line), LAST RIG FOUND with
 // very long rig names at the editor's smallest, default and largest sizes (every line inside its
 // zone, the loss always shown), and the reference region dialog drawn with its waveform.
-// TONEMATCH_EDITOR_SCREENSHOT and TONEMATCH_REGION_SCREENSHOT keep the two images.
+// TONEMATCH_EDITOR_SCREENSHOT and TONEMATCH_REGION_SCREENSHOT keep the two images. The input and
+// output meters follow a signal played through the processor.
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include <juce_audio_formats/juce_audio_formats.h>
 
@@ -16,6 +21,7 @@
 #include "match_test_support.h"
 #include "state/PluginSettings.h"
 #include "test_support.h"
+#include "ui/LevelMeter.h"
 #include "ui/MatchPanel.h"
 #include "ui/ReferenceRegionPanel.h"
 
@@ -350,6 +356,78 @@ void regionDialogDrawsTheWaveform() {
   TM_CHECK(called && !matched);
 }
 
+// The meters follow the signal: silence leaves them at the floor; a loud sine through the
+// processor lifts the input and output bars, and a sample at 0 dBFS lights the clip lamp, which
+// stays lit until clicked. The meter's pixels change with the signal.
+std::vector<LevelMeter*> findMeters(juce::Component& root) {
+  std::vector<LevelMeter*> found;
+  for (auto* child : root.getChildren()) {
+    if (auto* meter = dynamic_cast<LevelMeter*>(child)) found.push_back(meter);
+    for (auto* inner : findMeters(*child)) found.push_back(inner);
+  }
+  return found;
+}
+
+int amberPixels(const juce::Image& image) {
+  int count = 0;
+  for (int y = 0; y < image.getHeight(); ++y)
+    for (int x = 0; x < image.getWidth(); ++x) {
+      const auto c = image.getPixelAt(x, y);
+      if (c.getRed() > 200 && c.getGreen() > 120 && c.getGreen() < 190 && c.getBlue() < 90) ++count;
+    }
+  return count;
+}
+
+void playBlocks(ToneMatchProcessor& p, float amplitude, int blocks) {
+  juce::AudioBuffer<float> buffer(2, 128);
+  juce::MidiBuffer midi;
+  for (int b = 0; b < blocks; ++b) {
+    for (int i = 0; i < 128; ++i) {
+      const float s = amplitude * std::sin(2.0f * 3.14159265f * 441.0f * static_cast<float>(b * 128 + i) / 48000.0f);
+      buffer.setSample(0, i, s);
+      buffer.setSample(1, i, 0.0f);
+    }
+    p.processBlock(buffer, midi);
+  }
+}
+
+void metersFollowTheSignal() {
+  auto p = tmtest::onMessageThread([] { return std::make_unique<ToneMatchProcessor>(); });
+  tmtest::prepare(*p, 48000.0, 128);
+  auto* editor = tmtest::onMessageThread([&p] { return p->createEditor(); });
+  const auto meters = tmtest::onMessageThread([editor] { return findMeters(*editor); });
+  TM_CHECK(meters.size() == 2);  // IN and OUT
+  auto read = [&](LevelMeter* m) {
+    return tmtest::onMessageThread([m] {
+      m->update();
+      return std::make_tuple(m->rmsDb(), m->peakDb(), m->clipLit(),
+                             amberPixels(m->createComponentSnapshot(m->getLocalBounds())));
+    });
+  };
+  playBlocks(*p, 0.0f, 40);
+  for (auto* m : meters) {
+    const auto [rms, peak, clip, amber] = read(m);
+    TM_CHECK(rms <= LevelMeter::kFloorDb && peak <= LevelMeter::kFloorDb && !clip);
+    std::printf("meter at silence: %d amber pixels\n", amber);
+    TM_CHECK(amber == 0);
+  }
+  // 1.2 s of a sine peaking at +1 dBFS (past the RMS window), through the empty chain.
+  playBlocks(*p, 1.122f, 450);
+  for (auto* m : meters) {
+    const auto [rms, peak, clip, amber] = read(m);
+    std::printf("meter with a +1 dBFS sine: RMS %.1f dB, peak %.1f dB, clip %s, %d amber pixels\n",
+                static_cast<double>(rms), static_cast<double>(peak), clip ? "lit" : "dark", amber);
+    TM_CHECK(std::abs(rms - (1.0f - 3.01f)) < 0.3f && std::abs(peak - 1.0f) < 0.3f && clip);
+    TM_CHECK(amber > 100);
+  }
+  // Quiet again: the clip lamp holds until clicked.
+  playBlocks(*p, 0.01f, 40);
+  TM_CHECK(std::get<2>(read(meters[0])));
+  tmtest::onMessageThread([m = meters[0]] { m->clearClip(); return 0; });  // what a click does
+  TM_CHECK(!std::get<2>(read(meters[0])));
+  tmtest::onMessageThread([editor] { delete editor; return 0; });
+}
+
 }  // namespace
 
 int main() {
@@ -365,6 +443,7 @@ int main() {
     tmtest::run("indexNoteShows", indexNoteShows);
     tmtest::run("longRigNamesFit", longRigNamesFit);
     tmtest::run("regionDialogDrawsTheWaveform", regionDialogDrawsTheWaveform);
+    tmtest::run("metersFollowTheSignal", metersFollowTheSignal);
     rc = tmtest::finish();
     juce::MessageManager::callAsync([] { juce::MessageManager::getInstance()->stopDispatchLoop(); });
   });
