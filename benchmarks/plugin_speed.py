@@ -1,5 +1,7 @@
-"""Speed of the real plugin in a real host: the full chain (pedal + standard WaveNet amp +
-cabinet IR + delay + reverb) at 48 kHz through the VST3 hosted by pedalboard.
+"""Speed of the real plugin in a real host: the full chain (noise gate + pedal + standard WaveNet
+amp + cabinet IR + peak EQ + delay + reverb + output level) and the input and output meters at
+48 kHz through the VST3 hosted by pedalboard. Results record the commit and are written only from
+a committed tree.
 
 Real-time factor = seconds of audio per second of processing CPU time (higher is faster); CPU
 share = the percentage of one core the plugin needs to keep up in real time (100 / real-time
@@ -24,8 +26,10 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "plugin"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import hosting  # noqa: E402
+from _provenance import provenance, require_clean_tree  # noqa: E402
 
 ASSETS = ROOT / "assets"
 RIG = {
@@ -34,7 +38,9 @@ RIG = {
     "ir": ASSETS / "impulse_responses" / "cab_4x12_closed_cap.wav",
     "params": {"inputGain": 2.0, "preEqGainDb": 3.0, "preEqFreqHz": 1200.0, "reverbWet": 0.25,
                "reverbRoomSize": 0.6, "delayTimeMs": 300.0, "delayMix": 0.2,
-               "finalEqGainDb": -1.0},
+               "finalEqGainDb": -1.0, "outputLevelDb": -3.0,
+               # On, and low enough that it opens and closes on the riff's notes and pauses.
+               "gateThresholdDb": -60.0},
 }
 TARGET_CPU_PERCENT = 5.0
 
@@ -85,6 +91,7 @@ def main() -> int:
     if not args.vst3.exists():
         print(f"{args.vst3}: not built (bash scripts/test.sh builds it)", file=sys.stderr)
         return 2
+    require_clean_tree()
 
     di, rate = sf.read(str(ASSETS / "examples" / "di_riff_a.wav"), dtype="float32")
     assert rate == 48000
@@ -100,7 +107,9 @@ def main() -> int:
     results = [measure(plugin, audio, block, args.repeats) for block in (64, 128, 512)]
     headline = next(r for r in results if r["block"] == 128)
     report = {
-        "what": "ToneMatch AI VST3 in pedalboard, full chain, 48 kHz, stereo in/out",
+        **provenance(),
+        "what": "ToneMatch AI VST3 in pedalboard, full chain with the gate on and the meters, "
+                "48 kHz, stereo in/out",
         "rig": {k: (Path(v).name if k != "params" else v) for k, v in RIG.items()},
         "cpu": cpu_name(),
         "load_average_before": [round(v, 2) for v in os.getloadavg()],
