@@ -37,6 +37,12 @@ RIGS = {
                 "reverbRoomSize": 0.2, "delayTimeMs": 75.0, "delayMix": 0.05,
                 "finalEqGainDb": 2.0},
     ),
+    "gate": dict(  # the noise gate acting on more than half of the riff's samples, output level up
+        pedal=None,
+        amp=ASSETS / "nam_models" / "amp_brown_g9.nam",
+        ir=ASSETS / "impulse_responses" / "cab_4x12_closed_cap.wav",
+        params={"inputGain": -12.0, "gateThresholdDb": -25.0, "outputLevelDb": 12.0},
+    ),
     "match_eq": dict(  # the 24-band match EQ after the cabinet, gains 6·sin(k) dB
         pedal=None,
         amp=ASSETS / "nam_models" / "amp_british_crunch_g5.nam",
