@@ -1,8 +1,8 @@
 """The Standalone app under a virtual X server: it starts, restores a session, draws the editor
-with its input and output meters, and screenshots of it show what they should. TONEMATCH_UI_SCREENSHOT=path also writes the
-screenshot of a session with a rig there (that is how docs/plugin_ui.png is made), and
-TONEMATCH_MATCHED_SCREENSHOT=path the one after a match with long rig names and A/B/C
-(docs/plugin_matched.png)."""
+with its input and output meters, and screenshots of it show what they should.
+TONEMATCH_UI_SCREENSHOT=path also writes the screenshot of a session with a rig there (that is
+how docs/plugin_ui.png is made), and TONEMATCH_MATCHED_SCREENSHOT=path the one after a match
+with long rig names and A/B/C (docs/plugin_matched.png)."""
 
 from __future__ import annotations
 
