@@ -17,15 +17,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
+IGNORED_DIRTY = ("benchmarks/results/", "benchmarks/.cache/")
+
+
 def _git(*args: str) -> str:
+    # Not stripped: a porcelain status line starts with a space (" M path").
     return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
-                          text=True).stdout.strip()
+                          text=True).stdout
+
+
+def head_commit() -> str:
+    """HEAD's full commit id."""
+    return _git("rev-parse", "HEAD").strip()
 
 
 def dirty_files() -> list[str]:
-    """Tracked or new files that differ from HEAD (results files excepted)."""
-    lines = _git("status", "--porcelain").splitlines()
-    return [ln[3:] for ln in lines if not ln[3:].startswith("benchmarks/results/")]
+    """Tracked or untracked files that differ from HEAD (results and the case cache excepted)."""
+    out = _git("status", "--porcelain", "--untracked-files=all")
+    paths = [line[3:].split(" -> ")[-1] for line in out.splitlines() if line.strip()]
+    return [p for p in paths if not p.startswith(IGNORED_DIRTY)]
 
 
 def require_clean_tree() -> None:
@@ -42,7 +52,7 @@ def require_clean_tree() -> None:
 
 def provenance() -> dict[str, Any]:
     """Commit, date and machine for a results JSON."""
-    return {"commit": _git("rev-parse", "HEAD"),
+    return {"commit": head_commit(),
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "machine": {"cpu": platform.processor() or platform.machine(),
                         "cpus": os.cpu_count(), "python": platform.python_version()}}

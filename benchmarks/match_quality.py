@@ -77,6 +77,8 @@ from _metrics import (
     score,
     spectral_error_db,
 )
+from _provenance import dirty_files as uncommitted
+from _provenance import head_commit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METHODS = ("matcher", "match_eq", "raw_di", "random_rig", "floor")
@@ -93,8 +95,6 @@ TARGETS_LIBRARY = {"amp_top1": 0.70, "amp_top3": 0.90, "voicing_top1": 0.85, "ca
                    "pedal_presence": 0.90}
 TARGET_SPECTRAL_DB = {"library": 2.0, "outside": 3.0, "same_part": 1.2}
 TARGET_MATCH_S = 30.0
-# changes in these never affect what is measured: results and the audio cache
-IGNORED_DIRTY = ("benchmarks/results/", "benchmarks/.cache/")
 THIRD_PARTY_DEBS = ("fluidsynth", "fluid-soundfont-gm", "musescore-general-soundfont", "caps",
                     "tap-plugins", "swh-plugins")
 
@@ -102,23 +102,11 @@ THIRD_PARTY_DEBS = ("fluidsynth", "fluid-soundfont-gm", "musescore-general-sound
 # ------------------------------------------------------------------------------ provenance
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-def uncommitted() -> list[str]:
-    """Paths with uncommitted changes (tracked or untracked), results and cache excepted."""
-    out = _git("status", "--porcelain", "--untracked-files=all")
-    paths = [line[3:].split(" -> ")[-1] for line in out.splitlines()]
-    return [p for p in paths if not p.startswith(IGNORED_DIRTY)]
-
-
 def code_version() -> str:
     """HEAD's commit, marked '+uncommitted' when the tree has changes (for other benchmarks'
     records)."""
     try:
-        return _git("rev-parse", "HEAD") + ("+uncommitted" if uncommitted() else "")
+        return head_commit() + ("+uncommitted" if uncommitted() else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -497,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         dirty = uncommitted()
-        commit = _git("rev-parse", "HEAD")
+        commit = head_commit()
     except (OSError, subprocess.CalledProcessError) as err:
         print(f"match_quality: cannot read the git state ({err})", file=sys.stderr)
         return 2
@@ -543,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_save:
         summary = summarise(rows)
     else:
-        if _git("rev-parse", "HEAD") != commit or [p for p in uncommitted() if p not in dirty]:
+        if head_commit() != commit or [p for p in uncommitted() if p not in dirty]:
             print(f"match_quality: the checkout changed while the cases ran; {progress} kept, "
                   f"{out.name} not written", file=sys.stderr)
             return 2
