@@ -40,7 +40,9 @@ RIG = {
                "reverbRoomSize": 0.6, "delayTimeMs": 300.0, "delayMix": 0.2,
                "finalEqGainDb": -1.0, "outputLevelDb": -3.0,
                # On, and low enough that it opens and closes on the riff's notes and pauses.
-               "gateThresholdDb": -60.0},
+               "gateThresholdDb": -60.0,
+               # On, and low enough to act on the riff's loudest notes.
+               "limiterCeilingDb": -12.0},
 }
 TARGET_CPU_PERCENT = 5.0
 

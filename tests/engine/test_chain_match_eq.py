@@ -168,7 +168,7 @@ def test_the_json_round_trip(tmp_path):
     assert set(data["params"]) == {"input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz",
                                    "reverb_wet", "reverb_room_size", "delay_time_ms",
                                    "delay_mix", "final_eq_gain_db", "output_level_db",
-                                   "gate_threshold_db"}
+                                   "gate_threshold_db", "limiter_ceiling_db"}
     assert data["match_eq"]["gains_db"] == SINE_GAINS
     assert data["match_eq"]["centres_hz"][0] == pytest.approx(63.096)
     write_rig(tmp_path / "rig.json", rig)

@@ -13,7 +13,7 @@ from tonematch.rig import Rig, RigError, RigParams, read_rig, write_rig
 # noise gate's threshold.
 FIXED_PARAM_KEYS = {"input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet",
                     "reverb_room_size", "delay_time_ms", "delay_mix", "final_eq_gain_db",
-                    "output_level_db", "gate_threshold_db"}
+                    "output_level_db", "gate_threshold_db", "limiter_ceiling_db"}
 FIXED_RIG_KEYS = {"fx_nam", "amp_nam", "ir", "fx_nam_path", "amp_nam_path", "ir_path"}
 
 

@@ -46,4 +46,5 @@ EXPECTED_PARAMS = {  # pedalboard's name: (host-visible name, low, high, default
     "final_gain_db": ("Final Gain", -3.0, 3.0, 0.0),
     "output_level_db": ("Output Level", -40.0, 40.0, 0.0),
     "gate_db": ("Gate", -100.0, 0.0, -100.0),
+    "limiter_db": ("Limiter", -24.0, 0.0, 0.0),
 }

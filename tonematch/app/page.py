@@ -60,6 +60,7 @@ SLIDERS: dict[str, tuple[str, float, str]] = {
     "final_eq_gain_db": ("Final gain (dB)", 0.1, "%.1f"),
     "output_level_db": ("Output level (dB)", 0.1, "%.1f"),
     "gate_threshold_db": ("Gate (dB)", 1.0, "%.0f"),
+    "limiter_ceiling_db": ("Limiter ceiling (dB, 0 = off)", 0.1, "%.1f"),
 }
 POLL_S = 0.2  # how often a running match's progress is read
 

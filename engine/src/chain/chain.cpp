@@ -52,6 +52,7 @@ void Chain::Impl::clearState() noexcept {
   eq.reset();
   delay.reset();
   reverb.reset();
+  limiter.reset();
 }
 
 void Chain::Impl::processBlock(const float* in, float* left, float* right, int n) noexcept {
@@ -78,6 +79,7 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
     left[i] *= g;
     right[i] *= g;
   }
+  limiter.process(left, right, n);
   running = true;
   if (!allFinite(left, n) || !allFinite(right, n)) {
     std::fill(left, left + n, 0.0f);

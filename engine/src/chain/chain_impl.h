@@ -8,6 +8,7 @@
 
 #include "delay.h"
 #include "fade.h"
+#include "limiter.h"
 #include "match_eq.h"
 #include "nam_section.h"
 #include "noise_gate.h"
@@ -57,6 +58,7 @@ struct Chain::Impl {
   chain::PeakFilter eq;
   chain::Delay delay;
   chain::Reverb reverb;
+  chain::Limiter limiter;  // last: after the output gain
   std::vector<float> mono, cabinetBefore;
   // Swaps while audio runs crossfade over ~20 ms; after reset() or prepare() they are instant.
   chain::Fade pedalFade, ampFade, cabinetFade;

@@ -45,6 +45,7 @@ void Chain::prepare(double sampleRate, int maxBlock) {
   for (auto* slot : {&s.pedal, &s.amp}) slot->dropFading();
   s.cabinet.dropFading();
   s.gate.prepare(sampleRate, maxBlock);
+  s.limiter.prepare(sampleRate, maxBlock);
   s.matchEq.prepare(sampleRate, maxBlock);
   s.eq.prepare(sampleRate, kPreEqQ);
   s.delay.prepare(sampleRate, kMaxDelaySeconds);

@@ -72,6 +72,7 @@ void Chain::Impl::applyParams(bool snap) noexcept {
   const double delaySamples = static_cast<double>(p.delayTimeMs) * rate / 1000.0;
   matchEq.setGains(p.matchEqDb);  // not smoothed: new coefficients from this block on
   gate.setThresholdDb(p.gateThresholdDb);  // not smoothed: the gate's own gain glides
+  limiter.setCeilingDb(p.limiterCeilingDb);  // not smoothed: its gain glides back
   if (snap) {
     inputGain.snap(dbToGain(p.inputGainDb));
     outputGain.snap(dbToGain(p.finalEqGainDb + p.outputLevelDb));

@@ -85,6 +85,7 @@ long runAt(double rate, int maxBlock, const std::string& pedal, const std::strin
       p.delayTimeMs = 50.0f + 37.0f * (i % 12);
       p.preEqFreqHz = 400.0f + 211.0f * (i % 13);
       p.gateThresholdDb = chain_test::varyGate(i);
+      p.limiterCeilingDb = chain_test::varyLimiter(i);
       chain_test::varyMatchEq(p, i);
       chain.setParams(p);
       chain.collectGarbage();

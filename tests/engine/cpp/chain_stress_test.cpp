@@ -71,6 +71,7 @@ void runAt(Chain& chain, double rate, int maxBlock, const std::string& pedal,
       p.delayTimeMs = static_cast<float>(rng() % 600);  // out of range on purpose: clamped
       p.reverbWet = static_cast<float>(rng() % 100) / 100.0f;
       p.gateThresholdDb = chain_test::varyGate(i);
+      p.limiterCeilingDb = chain_test::varyLimiter(i);
       chain_test::varyMatchEq(p, i);
       chain.setParams(p);
       if (rng() % 4 == 0) chain.collectGarbage();

@@ -60,11 +60,15 @@ inline tonematch::engine::ChainParams busyParams() {
   p.delayMix = 0.3f;
   p.finalEqGainDb = -1.0f;
   p.gateThresholdDb = -50.0f;
+  p.limiterCeilingDb = -6.0f;
   return p;
 }
 
 /// A gate threshold that changes with i: off, below the test noise (open) or above it (closing).
 inline float varyGate(int i) { return i % 3 == 0 ? -100.0f : i % 3 == 1 ? -60.0f : -6.0f; }
+
+/// A limiter ceiling that changes with i: off, or low enough to act on the test signals.
+inline float varyLimiter(int i) { return i % 4 == 0 ? 0.0f : i % 4 == 1 ? -6.0f : -20.0f; }
 
 /// Match EQ gains that change with i (every fourth i: flat), to exercise coefficient updates.
 inline void varyMatchEq(tonematch::engine::ChainParams& p, int i) {

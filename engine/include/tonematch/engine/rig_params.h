@@ -30,6 +30,7 @@ struct ChainParams {
   float finalEqGainDb;   ///< output gain (a plain gain, not an EQ; the name is the published one)
   float outputLevelDb;   ///< the matcher's output level, after the final gain (wide range)
   float gateThresholdDb; ///< noise gate before the pedal; kParams' low end (−100 dB) = off
+  float limiterCeilingDb; ///< output limiter at the end; kParams' high end (0 dB) = off
   /// Match EQ band gains (dB) on Chain::matchEqCentreHz(k); all 0 = bypass. Set by the matcher,
   /// not smoothed: a change takes effect at the start of the next block.
   std::array<float, kMatchEqBandCount> matchEqDb{};
@@ -57,7 +58,7 @@ struct ParamSpec {
 
 /// The parameter table, in the order of the rig JSON's "params" object and the plugin's
 /// parameter list.
-inline constexpr std::array<ParamSpec, 10> kParams{{
+inline constexpr std::array<ParamSpec, 11> kParams{{
     {"input_gain_db", "inputGain", "Input Gain", "dB", -24.0, 24.0, 0.0, ParamSkew::kLinear,
      &ChainParams::inputGainDb},
     {"pre_eq_gain_db", "preEqGainDb", "Pre EQ Gain", "dB", -12.0, 12.0, 0.0,
@@ -82,6 +83,11 @@ inline constexpr std::array<ParamSpec, 10> kParams{{
     // its low end it is off and passes every sample unchanged.
     {"gate_threshold_db", "gateThresholdDb", "Gate", "dB", -100.0, 0.0, -100.0,
      ParamSkew::kLinear, &ChainParams::gateThresholdDb},
+    // The limiter at the end: the matcher brings a rig whose peaks stand out more than the
+    // reference's to the reference's loudness and keeps its peaks under this ceiling. At its
+    // high end it is off (a float host does not clip at 0 dBFS, so "no ceiling" is the default).
+    {"limiter_ceiling_db", "limiterCeilingDb", "Limiter", "dB", -24.0, 0.0, 0.0,
+     ParamSkew::kLinear, &ChainParams::limiterCeilingDb},
 }};
 
 inline constexpr std::size_t kParamCount = kParams.size();
