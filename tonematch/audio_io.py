@@ -13,7 +13,13 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from tonematch.safe_io import InputError, audio_error_reason, file_mode, open_regular
+from tonematch.safe_io import (
+    InputError,
+    audio_error_reason,
+    file_mode,
+    interruptible_read,
+    open_regular,
+)
 
 __all__ = ["Audio", "InputError", "load_audio", "write_wav_atomic"]
 
@@ -54,7 +60,7 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
         if os.fstat(fh.fileno()).st_size == 0:
             raise InputError(f"{path}: {role} file is empty")
         try:
-            with sf.SoundFile(fh) as snd:
+            with interruptible_read(), sf.SoundFile(fh) as snd:
                 data, rate, channels, seconds, clipped = _read_window(snd, path, role,
                                                                       max_seconds)
         except InputError:

@@ -22,6 +22,7 @@ from tonematch.safe_io import (
     audio_error_reason,
     check_outputs,
     check_regular_file,
+    interruptible_read,
     open_regular,
 )
 
@@ -70,7 +71,8 @@ def _process(args: argparse.Namespace) -> int:
         if os.fstat(fh.fileno()).st_size == 0:
             raise InputError(f"{args.input}: input file is empty")
         try:
-            audio, rate = sf.read(fh, dtype="float32", always_2d=True)
+            with interruptible_read():
+                audio, rate = sf.read(fh, dtype="float32", always_2d=True)
         except (RuntimeError, OSError, TypeError, ValueError, sf.LibsndfileError) as err:
             raise InputError(f"{args.input}: cannot read audio "
                              f"({audio_error_reason(err)})") from None

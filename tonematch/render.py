@@ -16,7 +16,13 @@ import soundfile as sf
 
 from tonematch._native import Chain, prepare_ir
 from tonematch.rig import Rig
-from tonematch.safe_io import InputError, audio_error_reason, check_regular_file, open_regular
+from tonematch.safe_io import (
+    InputError,
+    audio_error_reason,
+    check_regular_file,
+    interruptible_read,
+    open_regular,
+)
 
 MAX_IR_SECONDS = 10.0  # the engine's and the plugin's limit: cabinet IRs are well under 1 s
 SILENT_IR_PEAK = 1e-9  # an IR whose largest tap is below this plays nothing (-180 dBFS)
@@ -34,7 +40,7 @@ def load_ir(path: str | Path) -> tuple[np.ndarray, int]:
     path = Path(path)
     with open_regular(path, "IR file") as fh:
         try:
-            with sf.SoundFile(fh) as snd:
+            with interruptible_read(), sf.SoundFile(fh) as snd:
                 rate, frames = int(snd.samplerate), int(snd.frames)
                 if rate <= 0:
                     raise InputError(f"{path}: the IR has an invalid sample rate ({rate} Hz)")

@@ -15,9 +15,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import stat
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -87,6 +90,30 @@ def open_regular(path: str | Path, role: str = "file") -> io.BufferedReader:
     except BaseException:
         os.close(fd)
         raise
+
+
+@contextmanager
+def interruptible_read() -> Iterator[None]:
+    """Lets Ctrl-C through a read that soundfile makes from a Python file object.
+
+    soundfile reads such a file through cffi callbacks, and a KeyboardInterrupt raised inside a
+    callback is printed and dropped: the read, and the command, would carry on. Here Ctrl-C is
+    only noted while the read runs and raised as soon as it returns (on the main thread, where
+    Python runs signal handlers; elsewhere nothing changes).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed and previous is signal.default_int_handler:
+            raise KeyboardInterrupt
+        if pressed and callable(previous):  # someone else's handler (or an outer read)
+            previous(signal.SIGINT, None)
 
 
 def read_regular_bytes(path: str | Path, role: str = "file", limit: int = 64 << 20) -> bytes:
