@@ -1,5 +1,6 @@
 """The output level: the matched DI at the reference's loudness, and never clipping where the
-reference does not.
+reference does not (the limiter at the end of the chain takes the peaks where the rig's stand
+out more than the reference's).
 
 Loudness is integrated (BS.1770-4) over the playing, as a player's meter and a DAW's loudness
 tools read it. NAM models differ in output level by tens of dB, so the level lives in its own
@@ -9,6 +10,7 @@ wide-range parameter (`output_level_db`) and the final gain stays a ±3 dB trim 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +21,13 @@ from tonematch.rig import RANGES
 # Room left under the ceiling: the level is measured on a stretch of the DI, and the rest of it
 # may peak a little higher.
 HEADROOM_DB = 1.0
+# The most the limiter may take off the peaks to reach the reference's loudness. Guitar through
+# an amp model is already compressed; 12 dB of peak limiting on top is heard as squashed
+# attacks, and beyond it the level gives way instead (the match stays quieter).
+MAX_LIMITING_DB = 12.0
+LIMITER_OFF_DB = 0.0  # the limiter ceiling at which it is off (the top of its range)
+LEVEL_PASSES = 3  # renders to correct the level for what the limiter takes off
+LEVEL_TOLERANCE_LU = 0.2
 
 
 def peak_dbfs(x: np.ndarray) -> float:
@@ -54,14 +63,58 @@ class LevelTarget:
 def output_level_db(render: np.ndarray, target: LevelTarget) -> float:
     """The output level (dB, within the parameter's range) that brings a render made at 0 dB
     (mono, or channels × samples) to the target loudness, lowered as far as its peak needs; 0
-    when either side is silent."""
+    when either side is silent. Without the limiter: see `level_setting` for the level the
+    matcher sets."""
+    loudness, peak = _loudness_and_peak(render)
+    if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
+        return 0.0
+    return _in_range(min(target.lufs - loudness, target.ceiling_dbfs - peak))
+
+
+@dataclass(frozen=True)
+class LevelSetting:
+    """The output level and the limiter ceiling (0 dB = off) the matcher writes."""
+
+    output_level_db: float
+    limiter_ceiling_db: float = LIMITER_OFF_DB
+
+
+def level_setting(render: np.ndarray, target: LevelTarget,
+                  render_at: Callable[[LevelSetting], np.ndarray] | None = None) -> LevelSetting:
+    """The level that brings a render made at 0 dB with the limiter off to the target
+    loudness, with the limiter at the target's ceiling where the render's peaks stand out more
+    than the reference's (a higher crest factor: only a limiter lets loudness and peak both
+    match). Limiting takes off some loudness: `render_at` (the same DI through the rig at a
+    setting) lets the level be corrected on the limited output. At most MAX_LIMITING_DB is
+    taken off the peaks; beyond that the level gives way, as without a limiter."""
+    loudness, peak = _loudness_and_peak(render)
+    if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
+        return LevelSetting(0.0)
+    wanted = target.lufs - loudness
+    ceiling = target.ceiling_dbfs
+    limiter = RANGES["limiter_ceiling_db"]
+    if peak + wanted <= ceiling or not limiter.low <= ceiling < limiter.high:
+        return LevelSetting(output_level_db(render, target))
+    most = ceiling - peak + MAX_LIMITING_DB
+    setting = LevelSetting(_in_range(min(wanted, most)), round(ceiling, 2))
+    for _ in range(LEVEL_PASSES if render_at is not None else 0):
+        assert render_at is not None
+        miss = target.lufs - _loudness_and_peak(render_at(setting))[0]
+        if not math.isfinite(miss) or abs(miss) < LEVEL_TOLERANCE_LU:
+            break
+        setting = LevelSetting(_in_range(min(setting.output_level_db + miss, most)),
+                               setting.limiter_ceiling_db)
+    return setting
+
+
+def _loudness_and_peak(render: np.ndarray) -> tuple[float, float]:
     # Loudness of the mono mix, as the reference is measured (BS.1770 would count the chain's
     # two identical output channels 3 dB louder than the same sound on one).
     mono = np.asarray(render, dtype=np.float64)
     mono = mono.mean(axis=0) if mono.ndim == 2 else mono
-    loudness, peak = loudness_lufs(mono), peak_dbfs(render)
-    if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
-        return 0.0
-    gain = min(target.lufs - loudness, target.ceiling_dbfs - peak)
+    return loudness_lufs(mono), peak_dbfs(render)
+
+
+def _in_range(gain_db: float) -> float:
     r = RANGES["output_level_db"]
-    return round(float(np.clip(gain, r.low, r.high)), 2)
+    return round(float(np.clip(gain_db, r.low, r.high)), 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from tonematch import grid_search as grid
 from tonematch import pedal_check, trust
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
-from tonematch.level import LevelTarget, output_level_db
+from tonematch.level import LIMITER_OFF_DB, LevelSetting, LevelTarget, level_setting
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
 from tonematch.match_eq import fit_after_post_fx
@@ -378,13 +379,22 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, level: LevelTarget, budge
     out = []
     for rank, rig in enumerate(rigs):
         # Level is the output level's job alone: the render is made at 0 dB and then measured.
-        rig = replace(rig, params=replace(rig.params, final_eq_gain_db=0.0, output_level_db=0.0))
+        rig = replace(rig, params=replace(rig.params, final_eq_gain_db=0.0, output_level_db=0.0,
+                                          limiter_ceiling_db=LIMITER_OFF_DB))
         stereo = render_rig(rig, window)
-        rig.params = replace(rig.params, output_level_db=output_level_db(stereo, level))
+        setting = level_setting(stereo, level, partial(_render_at_level, rig, window))
+        rig.params = replace(rig.params, output_level_db=setting.output_level_db,
+                             limiter_ceiling_db=setting.limiter_ceiling_db)
         out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank))
         progress.step(rig.describe())
     out.sort(key=lambda c: (c.loss.total, c.sommelier_rank))
     return out
+
+
+def _render_at_level(rig: Rig, window: np.ndarray, setting: LevelSetting) -> np.ndarray:
+    return render_rig(replace(rig, params=replace(
+        rig.params, output_level_db=setting.output_level_db,
+        limiter_ceiling_db=setting.limiter_ceiling_db)), window)
 
 
 def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,

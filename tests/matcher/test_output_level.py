@@ -1,13 +1,25 @@
-"""The output level brings a render to the reference's loudness and never makes it clip."""
+"""The output level brings a render to the reference's loudness and never makes it clip; the
+limiter takes the peaks of a render whose crest factor is higher than the reference's."""
 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 
-from tonematch.level import HEADROOM_DB, LevelTarget, output_level_db, peak_dbfs
+from tonematch._native import Chain
+from tonematch.level import (
+    HEADROOM_DB,
+    LIMITER_OFF_DB,
+    MAX_LIMITING_DB,
+    LevelSetting,
+    LevelTarget,
+    level_setting,
+    output_level_db,
+    peak_dbfs,
+)
 from tonematch.loudness import loudness_lufs
 from tonematch.rig import RANGES
 
@@ -56,3 +68,57 @@ def test_silence_on_either_side_leaves_the_level_alone() -> None:
 def test_the_level_stays_within_the_parameters_range() -> None:
     r = RANGES["output_level_db"]
     assert output_level_db(_tone(-60.0), LevelTarget.of(_tone(-1.0)[0])) == r.high
+
+
+# ---------------------------------------------------------------- the limiter takes the peaks
+
+
+def _plucks(seconds: float = 4.0) -> np.ndarray:
+    """Plucked notes with sharp attacks: a crest factor far above a sustained reference's."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    tone = sum(np.sin(2 * np.pi * 146.8 * h * t) / h for h in range(1, 6))
+    return (0.05 * np.exp(-(t % 0.5) * 4.0) * tone).astype(np.float32)
+
+
+def _through_chain(x: np.ndarray, setting: LevelSetting) -> np.ndarray:
+    """The engine's chain with nothing loaded: output level, then the limiter."""
+    chain = Chain(RATE, 4096)
+    chain.set_params(output_level_db=setting.output_level_db,
+                     limiter_ceiling_db=setting.limiter_ceiling_db, immediate=True)
+    return chain.process(x)
+
+
+def test_a_render_that_peaks_more_than_the_reference_is_limited_to_the_reference_loudness():
+    reference = _tone(-6.0)[0]  # sustained: crest 3 dB
+    target = LevelTarget.of(reference)
+    di = _plucks()
+    render = _through_chain(di, LevelSetting(0.0))
+    setting = level_setting(render, target, partial(_through_chain, di))
+    assert setting.limiter_ceiling_db == pytest.approx(target.ceiling_dbfs)
+    out = _through_chain(di, setting)
+    assert loudness_lufs(out.mean(axis=0)) == pytest.approx(target.lufs, abs=0.25)
+    assert peak_dbfs(out) <= target.ceiling_dbfs + 1e-4
+    # Without the limiter the same loudness would have peaked far above 0 dBFS.
+    assert peak_dbfs(render) + target.lufs - loudness_lufs(render.mean(axis=0)) > 2.0
+
+
+def test_the_limiter_stays_off_where_the_level_alone_reaches_the_reference():
+    target = LevelTarget.of(_tone(-12.0)[0])
+    render = _tone(-30.0)
+    setting = level_setting(render, target)
+    assert setting == LevelSetting(output_level_db(render, target), LIMITER_OFF_DB)
+
+
+def test_the_limiter_takes_at_most_its_limit_off_the_peaks():
+    target = LevelTarget.of(_tone(-3.0)[0])
+    render = _tone(-40.0, crest=True) * 0.5  # transient 34 dB above the tone, at -6 dBFS
+    setting = level_setting(render, target)
+    assert peak_dbfs(render) + setting.output_level_db == pytest.approx(
+        target.ceiling_dbfs + MAX_LIMITING_DB, abs=0.01)
+    assert setting.limiter_ceiling_db == pytest.approx(target.ceiling_dbfs)
+
+
+def test_a_reference_above_full_scale_is_matched_without_the_limiter():
+    reference = _tone(-3.0)[0] * 2.0  # peaks at +3 dBFS: the ceiling is above the limiter's range
+    setting = level_setting(_tone(-30.0, crest=True), LevelTarget.of(reference))
+    assert setting.limiter_ceiling_db == LIMITER_OFF_DB
