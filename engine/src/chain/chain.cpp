@@ -55,11 +55,13 @@ void Chain::Impl::clearState() noexcept {
   limiter.reset();
 }
 
-void Chain::Impl::processBlock(const float* in, float* left, float* right, int n) noexcept {
+void Chain::Impl::processBlock(const float* in, float* left, float* right, float* rigTap,
+                               int n) noexcept {
   if (!allFinite(in, n)) {
     // Nothing of a non-finite input may reach the state: silence this block, start clean.
     std::fill(left, left + n, 0.0f);
     std::fill(right, right + n, 0.0f);
+    if (rigTap) std::fill(rigTap, rigTap + n, 0.0f);
     clearState();
     return;
   }
@@ -70,6 +72,7 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
   nam.process(x, n, {model(pedal.active()), model(pedal.fading()), &pedalFade},
               {model(amp.active()), model(amp.fading()), &ampFade});
   runCabinet(x, n);
+  if (rigTap) std::copy(x, x + n, rigTap);
   matchEq.process(x, n);
   eq.process(x, n);
   delay.process(x, n, Chain::kDelayFeedback);
@@ -81,9 +84,10 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, int n
   }
   limiter.process(left, right, n);
   running = true;
-  if (!allFinite(left, n) || !allFinite(right, n)) {
+  if (!allFinite(left, n) || !allFinite(right, n) || (rigTap && !allFinite(rigTap, n))) {
     std::fill(left, left + n, 0.0f);
     std::fill(right, right + n, 0.0f);
+    if (rigTap) std::fill(rigTap, rigTap + n, 0.0f);
     clearState();
   }
 }
@@ -116,6 +120,10 @@ void Chain::reset() {
 }
 
 void Chain::process(const float* in, float* outL, float* outR, int n) noexcept {
+  process(in, outL, outR, nullptr, n);
+}
+
+void Chain::process(const float* in, float* outL, float* outR, float* rigTap, int n) noexcept {
   Impl& s = *impl_;
   chain::ScopedNoDenormals noDenormals;
   s.pickUp();
@@ -123,12 +131,13 @@ void Chain::process(const float* in, float* outL, float* outR, int n) noexcept {
   if (!s.prepared) {
     std::fill(outL, outL + n, 0.0f);
     std::fill(outR, outR + n, 0.0f);
+    if (rigTap) std::fill(rigTap, rigTap + n, 0.0f);
     return;
   }
   s.applyParams(s.snapRequested.exchange(false, std::memory_order_acq_rel));
   for (int done = 0; done < n;) {
     const int len = std::min(n - done, s.maxBlock);
-    s.processBlock(in + done, outL + done, outR + done, len);
+    s.processBlock(in + done, outL + done, outR + done, rigTap ? rigTap + done : nullptr, len);
     done += len;
   }
 }

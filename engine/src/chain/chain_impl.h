@@ -72,7 +72,7 @@ struct Chain::Impl {
   void pickUp() noexcept;
   /// Ends every fade and hands faded-out objects back.
   void endFades() noexcept;
-  void processBlock(const float* in, float* left, float* right, int n) noexcept;
+  void processBlock(const float* in, float* left, float* right, float* rigTap, int n) noexcept;
   void runCabinet(float* x, int n) noexcept;
   /// Clears every stage's audio state; no allocation.
   void clearState() noexcept;

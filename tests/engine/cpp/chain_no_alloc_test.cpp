@@ -97,7 +97,7 @@ long runAt(double rate, int maxBlock, const std::string& pedal, const std::strin
   std::vector<float> left(maxBlock), right(maxBlock);
   std::mt19937 rng(99);
   std::uniform_int_distribution<int> blockSize(1, maxBlock);
-  std::vector<float> in(maxBlock);
+  std::vector<float> in(maxBlock), tap(maxBlock);
   long before = g_allocations.load();
   t_counting = true;
   std::size_t pos = 0;
@@ -107,7 +107,8 @@ long runAt(double rate, int maxBlock, const std::string& pedal, const std::strin
     for (int i = 0; i < n; ++i) in[i] = input[(pos + i) & (input.size() - 1)];
     if (block % 97 == 50) in[n / 2] = std::nanf("");  // NaN recovery must not allocate either
     pos += n;
-    chain.process(in.data(), left.data(), right.data(), n);
+    // Every other block also writes the rig tap (the plugin's Compare).
+    chain.process(in.data(), left.data(), right.data(), block % 2 ? tap.data() : nullptr, n);
     finite = finite && chain_test::allFinite(left.data(), n) &&
              chain_test::allFinite(right.data(), n);
     if (block % 500 == 499) chain.reset();

@@ -107,6 +107,10 @@ class Chain {
   /// Picks up staged objects at the start of the block. Never allocates, locks or waits.
   /// Non-finite input or state is detected and the chain is reset (the block is silenced).
   void process(const float* in, float* outL, float* outR, int n) noexcept;
+  /// Same, and writes n samples of the rig as it sounds before the post-cabinet stages into
+  /// rigTap (the mono signal after the gate, pedal, amp and cabinet at the input gain, before
+  /// the match EQ), aligned with the outputs (same latency). The plugin's Compare plays it.
+  void process(const float* in, float* outL, float* outR, float* rigTap, int n) noexcept;
 
   /// Total latency of the chain in host samples (the resamplers' delay; 0 at 48 kHz); exact
   /// for a click, constant whatever is loaded.
