@@ -130,13 +130,15 @@ def result_warnings(loss: LossParts) -> list[str]:
 def at_limit(params: RigParams) -> list[dict[str, object]]:
     """Parameters at an end of their range. A reverb or delay at 0, the gate at −100 dB or the
     limiter at 0 dB is off, not pinned, and a reverb's or delay's other setting means nothing
-    then."""
+    then. The match EQ's amount is the player's, 100 % unless they turned it."""
     out: list[dict[str, object]] = []
     for r in PARAM_RANGES:
         value = float(getattr(params, r.key))
         if r.key in ("reverb_wet", "delay_mix", "gate_threshold_db") and value <= r.low:
             continue
         if r.key == "limiter_ceiling_db" and value >= r.high:
+            continue
+        if r.key == "match_eq_amount":  # the player's choice; the matcher never sets it
             continue
         if r.key == "reverb_room_size" and params.reverb_wet <= 0:
             continue

@@ -101,7 +101,7 @@ def test_round_trip_in_a_real_browser(server, small_library, browser: Browser, t
     assert data["schema_version"] == 1 and set(data["params"]) == {
         "input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet", "reverb_room_size",
         "delay_time_ms", "delay_mix", "final_eq_gain_db", "output_level_db",
-        "gate_threshold_db", "limiter_ceiling_db"}
+        "gate_threshold_db", "limiter_ceiling_db", "match_eq_amount"}
 
     _screenshot(b, tmp_path / "webapp.png")
 

@@ -140,6 +140,71 @@ def test_output_does_not_depend_on_the_block_size(rate):
         np.testing.assert_array_equal(out, outs[0])
 
 
+def test_amount_zero_is_the_rig_without_the_match_eq_bit_for_bit():
+    di = guitar_like(2.0, RATE)
+    rig = Rig(fx_path=PEDAL, amp_path=AMP, ir_path=IR,
+              params=RigParams(input_gain_db=3, pre_eq_gain_db=4, delay_mix=0.2, reverb_wet=0.2))
+    flat = render_rig(rig, di)
+    off = replace(rig, params=replace(rig.params, match_eq_db=SINE_GAINS, match_eq_amount=0.0))
+    np.testing.assert_array_equal(render_rig(off, di), flat)
+
+
+def test_amount_100_is_the_match_eq_as_matched_bit_for_bit():
+    # The default: a rig written before the amount existed plays exactly as it did.
+    di = guitar_like(1.0, RATE)
+    shaped = Rig(amp_path=AMP, ir_path=IR, params=RigParams(match_eq_db=SINE_GAINS))
+    assert shaped.params.match_eq_amount == 100.0
+    chain = Chain(RATE, 512)
+    chain.set_params(match_eq_db=SINE_GAINS, immediate=True)
+    reference = impulse_response(chain)
+    chain.set_params(match_eq_db=SINE_GAINS, match_eq_amount=100.0, immediate=True)
+    np.testing.assert_array_equal(impulse_response(chain), reference)
+    assert not np.array_equal(render_rig(shaped, di),
+                              render_rig(replace(shaped, params=replace(shaped.params,
+                                                                        match_eq_amount=99.0)),
+                                         di))
+
+
+@pytest.mark.parametrize("amount", [50.0, 25.0])
+def test_amount_scales_every_bands_db_gain(amount):
+    # Measured: the response at amount a is the cookbook cascade of the gains × a / 100.
+    chain = Chain(RATE, 4096)
+    freqs = np.geomspace(40.0, 0.45 * RATE, 200)
+    chain.set_params(match_eq_db=SINE_GAINS, match_eq_amount=amount, immediate=True)
+    measured = response_db(impulse_response(chain), freqs, RATE)
+    scaled = [g * amount / 100.0 for g in SINE_GAINS]
+    assert np.abs(measured - cookbook_db(scaled, freqs, RATE)).max() < 0.02
+    # Half the amount is half the dB at each band's centre, well away from the full EQ.
+    full = cookbook_db(SINE_GAINS, np.array(MATCH_EQ_CENTRES_HZ), RATE)
+    at_centres = response_db(impulse_response(chain), np.array(MATCH_EQ_CENTRES_HZ), RATE)
+    assert np.abs(at_centres - full * amount / 100.0).max() < 0.05
+    assert np.abs(at_centres - full).max() > 2.0
+
+
+def test_amount_glides_instead_of_jumping():
+    # A knob turned from 100 % to 0 % while a steady sine plays at a boosted band: the level
+    # moves over ~20 ms in small steps, not at once.
+    band, gain = 11, 9.0
+    gains = [0.0] * MATCH_EQ_BANDS
+    gains[band] = gain
+    fc = MATCH_EQ_CENTRES_HZ[band]
+    chain = Chain(RATE, 64)
+    chain.set_params(match_eq_db=gains, immediate=True)
+    n = int(RATE)
+    x = (0.1 * np.sin(2 * np.pi * fc * np.arange(2 * n) / RATE)).astype(np.float32)
+    before = chain.process(x[:n])[0]
+    chain.set_params(match_eq_db=gains, match_eq_amount=0.0)
+    after = chain.process(x[n:])[0]
+    assert chain.params["match_eq_amount"] == 0.0
+    envelope = np.abs(signal.hilbert(np.concatenate([before, after]).astype(np.float64)))
+    env = envelope[n - 480: n + 4800: 48]  # 1 ms steps around the change
+    steps_db = np.abs(np.diff(20 * np.log10(env)))
+    start, end = 20 * np.log10(envelope[n - 2000]), 20 * np.log10(envelope[n + 20000])
+    assert start - end == pytest.approx(gain, abs=0.3)
+    # 9 dB over ~20 ms: no 1 ms step of more than a third of it.
+    assert steps_db.max() < gain / 3
+
+
 def test_set_params_keeps_and_reports_the_gains():
     chain = Chain(RATE, 256)
     chain.set_params(match_eq_db=SINE_GAINS)
@@ -168,7 +233,8 @@ def test_the_json_round_trip(tmp_path):
     assert set(data["params"]) == {"input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz",
                                    "reverb_wet", "reverb_room_size", "delay_time_ms",
                                    "delay_mix", "final_eq_gain_db", "output_level_db",
-                                   "gate_threshold_db", "limiter_ceiling_db"}
+                                   "gate_threshold_db", "limiter_ceiling_db",
+                                   "match_eq_amount"}
     assert data["match_eq"]["gains_db"] == SINE_GAINS
     assert data["match_eq"]["centres_hz"][0] == pytest.approx(63.096)
     write_rig(tmp_path / "rig.json", rig)

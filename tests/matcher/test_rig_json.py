@@ -9,11 +9,12 @@ import pytest
 
 from tonematch.rig import Rig, RigError, RigParams, read_rig, write_rig
 
-# The original design's eight keys, unchanged, plus the output level the matcher sets and the
-# noise gate's threshold.
+# The original design's eight keys, unchanged, plus the output level the matcher sets, the
+# noise gate's threshold, the limiter's ceiling and the match EQ's amount.
 FIXED_PARAM_KEYS = {"input_gain_db", "pre_eq_gain_db", "pre_eq_freq_hz", "reverb_wet",
                     "reverb_room_size", "delay_time_ms", "delay_mix", "final_eq_gain_db",
-                    "output_level_db", "gate_threshold_db", "limiter_ceiling_db"}
+                    "output_level_db", "gate_threshold_db", "limiter_ceiling_db",
+                    "match_eq_amount"}
 FIXED_RIG_KEYS = {"fx_nam", "amp_nam", "ir", "fx_nam_path", "amp_nam_path", "ir_path"}
 
 

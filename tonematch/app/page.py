@@ -61,6 +61,7 @@ SLIDERS: dict[str, tuple[str, float, str]] = {
     "output_level_db": ("Output level (dB)", 0.1, "%.1f"),
     "gate_threshold_db": ("Gate (dB)", 1.0, "%.0f"),
     "limiter_ceiling_db": ("Limiter ceiling (dB, 0 = off)", 0.1, "%.1f"),
+    "match_eq_amount": ("Match EQ amount (%)", 1.0, "%.0f"),
 }
 POLL_S = 0.2  # how often a running match's progress is read
 

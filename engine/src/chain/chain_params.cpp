@@ -70,7 +70,8 @@ ChainParams Chain::Impl::loadParams() const noexcept {
 void Chain::Impl::applyParams(bool snap) noexcept {
   const ChainParams p = loadParams();
   const double delaySamples = static_cast<double>(p.delayTimeMs) * rate / 1000.0;
-  matchEq.setGains(p.matchEqDb);  // not smoothed: new coefficients from this block on
+  // The gains are not smoothed (new coefficients from this block on); the amount glides.
+  matchEq.setGains(p.matchEqDb, p.matchEqAmount / 100.0f, snap);
   gate.setThresholdDb(p.gateThresholdDb);  // not smoothed: the gate's own gain glides
   limiter.setCeilingDb(p.limiterCeilingDb);  // not smoothed: its gain glides back
   if (snap) {

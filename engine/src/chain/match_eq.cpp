@@ -1,5 +1,6 @@
 #include "match_eq.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tonematch::engine::chain {
@@ -19,7 +20,20 @@ void MatchEq::reset() noexcept {
   for (auto& b : bands_) b.s1 = b.s2 = 0.0;
 }
 
-void MatchEq::setGains(const Gains& gainsDb) noexcept {
+void MatchEq::setGains(const Gains& gainsDb, float amount, bool snap) noexcept {
+  matched_ = gainsDb;
+  amountTarget_ = amount;
+  if (snap) amountNow_ = amount;
+  applyAmount();
+}
+
+void MatchEq::applyAmount() noexcept {
+  Gains scaled;
+  for (std::size_t k = 0; k < scaled.size(); ++k) scaled[k] = matched_[k] * amountNow_;
+  apply(scaled);
+}
+
+void MatchEq::apply(const Gains& gainsDb) noexcept {
   if (gainsDb == gains_) return;
   activeCount_ = 0;
   for (int k = 0; k < kBands; ++k) {
@@ -54,6 +68,12 @@ void MatchEq::design(int band) noexcept {
 }
 
 void MatchEq::process(float* x, int n) noexcept {
+  if (amountNow_ != amountTarget_ && n > 0) {
+    const auto step = static_cast<float>(n / (kAmountGlideSeconds * rate_));
+    amountNow_ = amountTarget_ > amountNow_ ? std::min(amountTarget_, amountNow_ + step)
+                                            : std::max(amountTarget_, amountNow_ - step);
+    applyAmount();
+  }
   if (activeCount_ == 0 || n <= 0) return;
   double* w = work_.data();
   for (int i = 0; i < n; ++i) w[i] = x[i];

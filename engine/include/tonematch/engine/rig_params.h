@@ -31,6 +31,7 @@ struct ChainParams {
   float outputLevelDb;   ///< the matcher's output level, after the final gain (wide range)
   float gateThresholdDb; ///< noise gate before the pedal; kParams' low end (−100 dB) = off
   float limiterCeilingDb; ///< output limiter at the end; kParams' high end (0 dB) = off
+  float matchEqAmount;   ///< share of matchEqDb that plays, in %: 100 = as matched, 0 = flat
   /// Match EQ band gains (dB) on Chain::matchEqCentreHz(k); all 0 = bypass. Set by the matcher,
   /// not smoothed: a change takes effect at the start of the next block.
   std::array<float, kMatchEqBandCount> matchEqDb{};
@@ -50,7 +51,7 @@ struct ParamSpec {
   const char* jsonKey;      ///< key in the rig JSON "params" object (published; never change)
   const char* apvtsId;      ///< the plugin's parameter id (published; automation depends on it)
   const char* displayName;  ///< what hosts and the UI show
-  const char* unit;         ///< "dB", "Hz", "ms" or "" for a plain fraction
+  const char* unit;         ///< "dB", "Hz", "ms", "%" or "" for a plain fraction
   double low, high, defaultValue;  ///< double, so JSON values clamp to exactly these numbers
   ParamSkew skew;
   float ChainParams::*field;  ///< where the chain keeps it
@@ -58,7 +59,7 @@ struct ParamSpec {
 
 /// The parameter table, in the order of the rig JSON's "params" object and the plugin's
 /// parameter list.
-inline constexpr std::array<ParamSpec, 11> kParams{{
+inline constexpr std::array<ParamSpec, 12> kParams{{
     {"input_gain_db", "inputGain", "Input Gain", "dB", -24.0, 24.0, 0.0, ParamSkew::kLinear,
      &ChainParams::inputGainDb},
     {"pre_eq_gain_db", "preEqGainDb", "Pre EQ Gain", "dB", -12.0, 12.0, 0.0,
@@ -88,6 +89,13 @@ inline constexpr std::array<ParamSpec, 11> kParams{{
     // high end it is off (a float host does not clip at 0 dBFS, so "no ceiling" is the default).
     {"limiter_ceiling_db", "limiterCeilingDb", "Limiter", "dB", -24.0, 0.0, 0.0,
      ParamSkew::kLinear, &ChainParams::limiterCeilingDb},
+    // How much of the match EQ plays, as match EQ plugins offer it: the band gains are scaled
+    // by it (50 % = half of each band's dB). A percentage rather than a fraction like the mixes
+    // because hosts show the unit with the value, and "100 %" reads as what it is. The default
+    // plays the EQ as matched, bit for bit as before this parameter existed; 0 % is an exact
+    // bypass of the match EQ.
+    {"match_eq_amount", "matchEqAmount", "Match EQ Amount", "%", 0.0, 100.0, 100.0,
+     ParamSkew::kLinear, &ChainParams::matchEqAmount},
 }};
 
 inline constexpr std::size_t kParamCount = kParams.size();
