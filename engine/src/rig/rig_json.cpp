@@ -230,6 +230,9 @@ RigDocument parseRigJson(const std::string& text, const std::string& source,
   if (!rig::jsonDepthWithin(text, kRigMaxJsonDepth))
     fail(source, "not a usable JSON document (nested deeper than " +
                      std::to_string(kRigMaxJsonDepth) + " levels)");
+  if (!rig::jsonObjectsWithin(text, kRigMaxObjectMembers))
+    fail(source, "not a usable JSON document (an object with more than " +
+                     std::to_string(kRigMaxObjectMembers) + " keys)");
   Json doc;
   try {
     doc = Json::parse(text);

@@ -22,6 +22,9 @@ namespace tonematch::engine {
 inline constexpr int kRigSchemaVersion = 1;
 /// Documents nest a few levels; deeper ones are hostile or broken and are refused before parsing.
 inline constexpr int kRigMaxJsonDepth = 64;
+/// A rig's objects hold a few dozen keys; one with more is refused before parsing (the ordered
+/// parser's key lookup is linear, so 16 MiB of keys would take hours).
+inline constexpr std::size_t kRigMaxObjectMembers = 4096;
 
 /// A rig document that cannot be used; what() names the source and the problem.
 class RigFormatError : public std::runtime_error {
