@@ -20,11 +20,12 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
     : AudioProcessorEditor(owner),
       processor_(owner),
       matchPanel_(owner),
-      finalGain_(owner.parameters(), "finalEqGainDb", "Final Gain", 1),
+      matchEqAmount_(owner.parameters(), "matchEqAmount", "Match EQ", 0),
       delayTime_(owner.parameters(), "delayTimeMs", "Delay Time", 0),
       delayMix_(owner.parameters(), "delayMix", "Delay Mix", 2),
       reverbWet_(owner.parameters(), "reverbWet", "Reverb Wet", 2),
       reverbSize_(owner.parameters(), "reverbRoomSize", "Reverb Size", 2),
+      finalGain_(owner.parameters(), "finalEqGainDb", "Final Gain", 1),
       outputLevel_(owner.parameters(), "outputLevelDb", "Output Level", 1),
       outputMeter_(owner.outputLevels(), "OUT"),
       inputMeter_(owner.inputLevels(), "IN"),
@@ -34,6 +35,9 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
       preEqFreq_(owner.parameters(), "preEqFreqHz", "Pre-EQ Freq", 0),
       presetBar_(owner) {
   setLookAndFeel(&lookAndFeel_);
+
+  compare_.onModeChosen = [this](CompareMode mode) { processor_.setCompareMode(mode); };
+  addAndMakeVisible(compare_);
 
   matchPanel_.onMessage = [this](const juce::String& text, bool isError) { showMessage(text, isError); };
   addAndMakeVisible(matchPanel_);
@@ -49,9 +53,11 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
   };
   addAndMakeVisible(matchEqBypass_);
 
-  for (auto* k : {&finalGain_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &outputLevel_,
-                  &inputGain_, &gate_, &preEqGain_, &preEqFreq_})
+  for (auto* k : {&matchEqAmount_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &finalGain_,
+                  &outputLevel_, &inputGain_, &gate_, &preEqGain_, &preEqFreq_})
     addAndMakeVisible(*k);
+  matchEqAmount_.slider().setTooltip("Match EQ Amount: how much of the match EQ plays (each band's "
+                                     "gain in dB times this); 100 % as matched, 0 % none");
   // At its low end the gate is off: say so rather than show "-100 dB".
   gate_.slider().textFromValueFunction = [](double v) {
     return v <= -99.95 ? juce::String("off") : juce::String(v, 0) + " dB";
@@ -115,6 +121,7 @@ void ToneMatchEditor::refresh() {
   matchEq_.setText(juce::String::fromUTF8(processor_.matchEqText().c_str()),
                    juce::dontSendNotification);
   matchEqBypass_.setToggleState(processor_.matchEqBypassed(), juce::dontSendNotification);
+  if (compare_.shown() != processor_.compareMode()) compare_.show(processor_.compareMode());
 
   if (messageUntilMs_ != 0 && juce::Time::getMillisecondCounter() > messageUntilMs_) messageUntilMs_ = 0;
   const auto line = processor_.statusLine();
@@ -137,13 +144,20 @@ void ToneMatchEditor::paint(juce::Graphics& g) {
   g.setFont(juce::Font(13.0f));
   g.drawText(juce::String::fromUTF8("v" TONEMATCH_VERSION "  \xC2\xB7  gate \xE2\x86\x92 NAM pedal \xE2\x86\x92 amp \xE2\x86\x92 "
                                     "cab \xE2\x86\x92 match EQ \xE2\x86\x92 EQ \xE2\x86\x92 delay \xE2\x86\x92 reverb"),
-             topBar_.withTrimmedRight(16), juce::Justification::centredRight);
+             chainText_, juce::Justification::centredRight);
   for (std::size_t i = 0; i < zones_.size(); ++i) theme::drawZone(g, zones_[i], kZoneTitles[i]);
 }
 
 void ToneMatchEditor::resized() {
   auto area = getLocalBounds();
   topBar_ = area.removeFromTop(50);
+  {  // the title, Compare after it, the chain's stages on the right in what is left
+    auto bar = topBar_.withTrimmedLeft(16).withTrimmedRight(16);
+    bar.removeFromLeft(190);
+    compare_.setBounds(bar.removeFromLeft(170).withSizeKeepingCentre(170, 28));
+    bar.removeFromLeft(12);
+    chainText_ = bar;
+  }
   auto statusArea = area.removeFromBottom(30).reduced(16, 4);
   status_.setBounds(statusArea);
   area.reduce(12, 0);
@@ -161,9 +175,9 @@ void ToneMatchEditor::resized() {
 
   auto inner = [](juce::Rectangle<int> z) { return z.reduced(12, 8).withTrimmedTop(22); };
 
-  {  // zone 1: MATCH TONE! with progress and A/B/C, LAST RIG FOUND, match EQ, final gain
+  {  // zone 1: MATCH TONE! with progress and A/B/C, LAST RIG FOUND, match EQ and its amount
     auto z = inner(zones_[0]);
-    finalGain_.setBounds(z.removeFromRight(juce::jmin(110, z.getWidth() / 3)));
+    matchEqAmount_.setBounds(z.removeFromRight(juce::jmin(110, z.getWidth() / 3)));
     z.removeFromRight(8);
     auto eqRow = z.removeFromBottom(22);
     matchEqBypass_.setBounds(eqRow.removeFromRight(80));
@@ -171,11 +185,11 @@ void ToneMatchEditor::resized() {
     z.removeFromBottom(4);
     matchPanel_.setBounds(z);
   }
-  {  // zone 2: delay time/mix, reverb wet/size, output level, the output meter at the end
+  {  // zone 2: delay time/mix, reverb wet/size, final gain, output level, the output meter
     auto z = inner(zones_[1]);
     outputMeter_.setBounds(z.removeFromRight(kMeterWidth));
-    const int w = z.getWidth() / 5;
-    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &outputLevel_})
+    const int w = z.getWidth() / 6;
+    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &finalGain_, &outputLevel_})
       k->setBounds(z.removeFromLeft(w));
   }
   {  // zone 3: slots

@@ -8,6 +8,7 @@
 #include <juce_audio_processors/juce_audio_processors.h>
 
 #include "PluginProcessor.h"
+#include "ui/CompareButton.h"
 #include "ui/Knob.h"
 #include "ui/LevelMeter.h"
 #include "ui/MatchPanel.h"
@@ -36,13 +37,16 @@ class ToneMatchEditor : public juce::AudioProcessorEditor, private juce::Timer {
   theme::LookAndFeel lookAndFeel_;
   juce::TooltipWindow tooltips_{this, 600};
 
+  // top bar: Compare (MATCHED / RIG / BYPASS)
+  CompareButton compare_;
+
   // zone 1: AI matching
   MatchPanel matchPanel_;
   juce::Label matchEq_;               // "MATCH EQ: 24 bands, ±x.x dB" / "MATCH EQ: flat"
   juce::ToggleButton matchEqBypass_{"Bypass"};
-  Knob finalGain_;
-  // zone 2: post-FX, the output level and the output meter
-  Knob delayTime_, delayMix_, reverbWet_, reverbSize_, outputLevel_;
+  Knob matchEqAmount_;
+  // zone 2: post-FX, the final gain, the output level and the output meter
+  Knob delayTime_, delayMix_, reverbWet_, reverbSize_, finalGain_, outputLevel_;
   LevelMeter outputMeter_;
   // zone 3: equipment
   std::array<std::unique_ptr<SlotComponent>, 3> slots_;
@@ -58,7 +62,7 @@ class ToneMatchEditor : public juce::AudioProcessorEditor, private juce::Timer {
   juce::uint32 lastChangeCount_ = ~0u;
 
   std::array<juce::Rectangle<int>, 4> zones_;
-  juce::Rectangle<int> topBar_;
+  juce::Rectangle<int> topBar_, chainText_;
 
   JUCE_DECLARE_NON_COPYABLE_WITH_LEAK_DETECTOR(ToneMatchEditor)
 };

@@ -68,6 +68,11 @@ void ToneMatchProcessor::setMatchEq(const MatchEqGains& gains) noexcept {
   ++metaChanges_;
 }
 
+void ToneMatchProcessor::setCompareMode(CompareMode mode) {
+  compare_.setMode(mode);
+  ++metaChanges_;
+}
+
 void ToneMatchProcessor::setMatchEqBypassed(bool bypassed) {
   matchEqBypass_.store(bypassed, std::memory_order_relaxed);
   ++metaChanges_;
@@ -102,6 +107,7 @@ void ToneMatchProcessor::prepareToPlay(double sampleRate, int maximumExpectedSam
   capture_.prepare(sampleRate, PluginSettings().read().captureSeconds);
   inputLevels_.prepare(sampleRate);
   outputLevels_.prepare(sampleRate);
+  compare_.prepare(sampleRate, maxBlock, chain_.latencySamples());
   preparedBlock_ = maxBlock;
   chain_.setParamsImmediate(chainParams());
   setLatencySamples(chain_.latencySamples());
@@ -110,6 +116,7 @@ void ToneMatchProcessor::prepareToPlay(double sampleRate, int maximumExpectedSam
 
 void ToneMatchProcessor::reset() {
   chain_.reset();
+  compare_.reset();
   // Start a new pass at the current settings instead of gliding from the previous ones, so an
   // offline render matches `tonematch render` from the first sample.
   chain_.setParamsImmediate(chainParams());
@@ -149,13 +156,16 @@ void ToneMatchProcessor::processChunk(float* const* ch, int numIn, int numOut, i
   }
   capture_.write(in, n);  // the DI as played, before the chain changes it in place
   inputLevels_.measure(in, nullptr, n);
+  compare_.pushDry(in, n);
   if (numOut > 1) {
-    chain_.process(in, ch[0], ch[1], n);
+    chain_.process(in, ch[0], ch[1], compare_.rigTap(), n);
+    compare_.process(ch[0], ch[1], n);
     outputLevels_.measure(ch[0], ch[1], n);
   } else {
     float* right = scratch_.data();
-    chain_.process(in, ch[0], right, n);
+    chain_.process(in, ch[0], right, compare_.rigTap(), n);
     for (int i = 0; i < n; ++i) ch[0][i] = 0.5f * (ch[0][i] + right[i]);
+    compare_.process(ch[0], nullptr, n);
     outputLevels_.measure(ch[0], nullptr, n);
   }
 }
@@ -312,6 +322,8 @@ void ToneMatchProcessor::setStateInformation(const void* data, int sizeInBytes) 
     warnings_.clear();
   }
   matched_.restore(state->matchedRigs, state->activeMatchedRig);
+  // A restored session plays what it was saved for: the matched sound, not a comparison.
+  compare_.setMode(CompareMode::Matched);
   ++metaChanges_;
 }
 

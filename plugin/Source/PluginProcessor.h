@@ -13,6 +13,7 @@
 
 #include "Parameters.h"
 #include "capture/CaptureRing.h"
+#include "compare/CompareMonitor.h"
 #include "loading/RigLoader.h"
 #include "rig/MatchedRigs.h"
 #include "rig/RigJson.h"
@@ -103,6 +104,15 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   std::vector<RigSpec> matchedRigs() const { return matched_.rigs(); }
   int activeMatchedRig() const { return matched_.active(); }
 
+  // --- Compare (any thread; a monitoring control: not a parameter, not in presets or state) ----
+  /// What plays: MATCHED (the chain), RIG (the rig before the match EQ and post-FX) or BYPASS
+  /// (the DI), the last two level-matched to MATCHED. A new instance and a restored session
+  /// start at MATCHED.
+  void setCompareMode(CompareMode mode);
+  CompareMode compareMode() const noexcept { return compare_.mode(); }
+  /// The level-matching gain (dB) RIG or BYPASS plays at now.
+  float compareGainDb(CompareMode mode) const noexcept { return compare_.gainDb(mode); }
+
   // --- meters (the audio thread publishes; the editor reads lock-free) ------------------------
   /// The input as played (before the chain, stereo averaged), and the output, both channels.
   MeterLevels& inputLevels() noexcept { return inputLevels_; }
@@ -139,6 +149,7 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   std::atomic<juce::uint32> metaChanges_{0};
 
   MeterLevels inputLevels_, outputLevels_;
+  CompareMonitor compare_;  // prepared with the chain; the audio thread mixes its output
   CaptureRing capture_;   // written by the audio thread only (plain stores + one atomic)
   MatchedRigs matched_;
   // Last: destroyed first, so a running match is killed while everything it uses still exists.

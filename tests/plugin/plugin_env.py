@@ -47,4 +47,5 @@ EXPECTED_PARAMS = {  # pedalboard's name: (host-visible name, low, high, default
     "output_level_db": ("Output Level", -40.0, 40.0, 0.0),
     "gate_db": ("Gate", -100.0, 0.0, -100.0),
     "limiter_db": ("Limiter", -24.0, 0.0, 0.0),
+    "match_eq_amount": ("Match EQ Amount", 0.0, 100.0, 100.0),
 }

@@ -29,7 +29,8 @@ def test_ttl_describes_the_plugin(plugin_build, lv2_env):
                                     ("reverbWet", 0, 0.7, 0), ("delayTimeMs", 50, 500, 100),
                                     ("finalEqGainDb", -3, 3, 0),
                                     ("gateThresholdDb", -100, 0, -100),
-                                    ("limiterCeilingDb", -24, 0, 0)]:
+                                    ("limiterCeilingDb", -24, 0, 0),
+                                    ("matchEqAmount", 0, 100, 100)]:
         block = dsp[dsp.index(f"plug:{pid}\n"):]
         block = block[: block.index(" .\n")]
         assert f"lv2:minimum {low}" in block and f"lv2:maximum {high}" in block

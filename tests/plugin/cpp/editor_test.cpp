@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <typeinfo>
 #include <tuple>
 #include <vector>
 
@@ -21,6 +22,8 @@
 #include "match_test_support.h"
 #include "state/PluginSettings.h"
 #include "test_support.h"
+#include "ui/CompareButton.h"
+#include "ui/Knob.h"
 #include "ui/LevelMeter.h"
 #include "ui/MatchPanel.h"
 #include "ui/ReferenceRegionPanel.h"
@@ -428,6 +431,76 @@ void metersFollowTheSignal() {
   tmtest::onMessageThread([editor] { delete editor; return 0; });
 }
 
+// The Compare button: in the top bar at every size, overlapping nothing (nor do the knobs, with
+// the Match EQ amount in the matching zone); each click steps MATCHED → RIG → BYPASS → MATCHED on
+// the processor and says so; a restored session shows MATCHED again.
+void compareButtonCycles() {
+  auto p = tmtest::onMessageThread([] { return std::make_unique<ToneMatchProcessor>(); });
+  tmtest::prepare(*p, 48000.0, 128);
+  auto* editor = tmtest::onMessageThread([&p] { return p->createEditor(); });
+  const std::pair<int, int> sizes[] = {{760, 480}, {900, 560}, {1600, 1000}};
+  for (const auto& [w, h] : sizes) {
+    const auto overlaps = tmtest::onMessageThread([editor, w = w, h = h] {
+      editor->setSize(w, h);
+      int found = 0, knobs = 0, overlapping = 0;
+      std::vector<juce::Component*> children;
+      for (auto* c : editor->getChildren())  // the resize corner lies over the edge by design
+        if (c->isVisible() && dynamic_cast<juce::ResizableCornerComponent*>(c) == nullptr)
+          children.push_back(c);
+      for (auto* c : children) {
+        if (auto* b = dynamic_cast<CompareButton*>(c)) {
+          ++found;
+          TM_CHECK(b->getY() >= 0 && b->getBottom() <= 50 && b->getWidth() >= 150);
+          TM_CHECK(juce::Font(15.0f).getStringWidthFloat(b->getButtonText()) < b->getWidth());
+        }
+        if (dynamic_cast<Knob*>(c) != nullptr) ++knobs;
+        TM_CHECK(editor->getLocalBounds().contains(c->getBounds()));
+      }
+      for (std::size_t i = 0; i < children.size(); ++i)
+        for (std::size_t j = i + 1; j < children.size(); ++j)
+          if (children[i]->getBounds().intersects(children[j]->getBounds())) {
+            ++overlapping;
+            std::printf("  overlap: %s / %s\n", typeid(*children[i]).name(), typeid(*children[j]).name());
+          }
+      TM_CHECK(found == 1);
+      TM_CHECK(knobs == 11);
+      return overlapping;
+    });
+    std::printf("  %dx%d: compare button in the top bar, %d overlapping components\n", w, h, overlaps);
+    TM_CHECK(overlaps == 0);
+  }
+  const auto seen = tmtest::onMessageThread([editor, &p] {
+    CompareButton* button = nullptr;
+    for (auto* c : editor->getChildren())
+      if (auto* b = dynamic_cast<CompareButton*>(c)) button = b;
+    std::string out;
+    if (button == nullptr) return out;
+    for (int i = 0; i < 4; ++i) {
+      out += button->getButtonText().toStdString() + "=" + compareModeName(p->compareMode()) + " ";
+      button->onClick();  // what a click does
+    }
+    // The processor is the truth: a restored session plays MATCHED, and the button follows.
+    juce::MemoryBlock state;
+    p->getStateInformation(state);
+    p->setStateInformation(state.getData(), static_cast<int>(state.getSize()));
+    return out;
+  });
+  std::printf("  clicks: %s\n", seen.c_str());
+  TM_CHECK(seen == "COMPARE: MATCHED=MATCHED COMPARE: RIG=RIG COMPARE: BYPASS=BYPASS COMPARE: MATCHED=MATCHED ");
+  // Four clicks left RIG on; the restored session plays MATCHED and, at the editor's next
+  // refresh (10 per second), the button says so.
+  TM_CHECK(p->compareMode() == CompareMode::Matched);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto shown = tmtest::onMessageThread([editor] {
+    juce::String text;
+    for (auto* c : editor->getChildren())
+      if (auto* b = dynamic_cast<CompareButton*>(c)) text = b->getButtonText();
+    return text;
+  });
+  TM_CHECK(shown == "COMPARE: MATCHED");
+  tmtest::onMessageThread([editor] { delete editor; return 0; });
+}
+
 }  // namespace
 
 int main() {
@@ -444,6 +517,7 @@ int main() {
     tmtest::run("longRigNamesFit", longRigNamesFit);
     tmtest::run("regionDialogDrawsTheWaveform", regionDialogDrawsTheWaveform);
     tmtest::run("metersFollowTheSignal", metersFollowTheSignal);
+    tmtest::run("compareButtonCycles", compareButtonCycles);
     rc = tmtest::finish();
     juce::MessageManager::callAsync([] { juce::MessageManager::getInstance()->stopDispatchLoop(); });
   });

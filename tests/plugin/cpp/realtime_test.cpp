@@ -106,6 +106,13 @@ void swapStressWhileAudioRuns() {
   int swaps = 0;
   auto* mix = p.parameters().getParameter("delayMix");
   auto* gate = p.parameters().getParameter("gateThresholdDb");
+  auto* eqAmount = p.parameters().getParameter("matchEqAmount");
+  // A match EQ to scale, so the amount's glide recomputes coefficients on the audio thread.
+  tonematch::plugin::RigSpec shaped;
+  for (std::size_t k = 0; k < shaped.matchEqDb.size(); ++k) shaped.matchEqDb[k] = 4.0 * std::sin(0.9 * k);
+  shaped.amp.path = tmtest::asset("nam_models/amp_british_crunch_g5.nam");
+  shaped.ir.path = tmtest::asset("impulse_responses/cab_4x12_closed_cap.wav");
+  p.applyRig(shaped);
   for (int r = 0; r < rounds; ++r) {
     const auto& amp = amps[static_cast<std::size_t>(r) % amps.size()];
     const auto& pedal = pedals[static_cast<std::size_t>(r) % pedals.size()];
@@ -117,6 +124,9 @@ void swapStressWhileAudioRuns() {
     else p.loadSlot(SlotKind::Ir, juce::File(tmtest::asset("impulse_responses/" + ir)));
     mix->setValueNotifyingHost(static_cast<float>(r % 10) / 10.0f);
     gate->setValueNotifyingHost(static_cast<float>(r % 3) / 3.0f);  // off, −67 dB, −33 dB
+    eqAmount->setValueNotifyingHost(static_cast<float>(r % 5) / 4.0f);
+    // Compare steps MATCHED → RIG → BYPASS while everything else changes.
+    p.setCompareMode(static_cast<tonematch::plugin::CompareMode>(r % 3));
     TM_CHECK(p.waitUntilLoaded(20000));
     swaps += 3;
     // Let the audio thread run at least one block with this rig, so swaps really happen

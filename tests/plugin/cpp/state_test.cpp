@@ -24,7 +24,10 @@ RigSpec sampleRig() {
   rig.pedal = {"pedal_ts_mid", pedal()};
   rig.amp = {"amp_brown_g5", amp()};
   rig.ir = {"cab_2x12_open_cap", cab()};
-  rig.params = {3.5f, -4.0f, 1500.0f, 0.25f, 0.8f, 320.0f, 0.2f, -1.5f};
+  // The original eight parameters; the later ones (gate, limiter, match EQ amount) keep their
+  // defaults rather than zero.
+  const double first[] = {3.5, -4.0, 1500.0, 0.25, 0.8, 320.0, 0.2, -1.5};
+  for (std::size_t i = 0; i < 8; ++i) rig.params[i] = first[i];
   rig.loss = 0.125;
   rig.name = "Sample";
   return rig;
@@ -179,6 +182,66 @@ void missingFilesLoadWhatTheyCan() {
   TM_CHECK(q.slotStatus(SlotKind::Amp).path == "/nonexistent/folder/gone.nam");
 }
 
+// The Match EQ Amount knob: a host parameter that reaches the sound (0 % plays what a flat match
+// EQ plays, bit for bit; 100 % the EQ as matched), kept by the session state and by presets.
+void matchEqAmount() {
+  auto amount = [](ToneMatchProcessor& p) { return p.parameters().getParameter("matchEqAmount"); };
+  RigSpec shaped = sampleRig();
+  for (int k = 0; k < 24; ++k) shaped.matchEqDb[static_cast<std::size_t>(k)] = 6.0f * std::sin(static_cast<float>(k));
+  RigSpec flat = sampleRig();
+  auto di = tmtest::loadDi();
+  di.resize(24000);
+  auto play = [&di](ToneMatchProcessor& p) {
+    p.reset();
+    return tmtest::render(p, di, 256);
+  };
+  ToneMatchProcessor f;
+  tmtest::prepare(f, 48000.0, 256);
+  f.applyRig(flat);
+  TM_CHECK(f.waitUntilLoaded(20000));
+  const auto flatOut = play(f);
+
+  ToneMatchProcessor a;
+  tmtest::prepare(a, 48000.0, 256);
+  a.applyRig(shaped);
+  TM_CHECK(a.waitUntilLoaded(20000));
+  TM_CHECK(amount(a) != nullptr && amount(a)->getName(64) == "Match EQ Amount");
+  TM_CHECK(amount(a)->getLabel() == "%");
+  TM_CHECK(std::abs(amount(a)->convertFrom0to1(amount(a)->getValue()) - 100.0f) < 1e-4f);
+  const auto full = play(a);
+  TM_CHECK(full != flatOut);
+  amount(a)->setValueNotifyingHost(0.0f);  // as a host's automation does
+  TM_CHECK(play(a) == flatOut);
+  amount(a)->setValueNotifyingHost(0.35f);
+  const auto partly = play(a);
+  TM_CHECK(partly != flatOut && partly != full);
+
+  juce::MemoryBlock blob;
+  a.getStateInformation(blob);
+  ToneMatchProcessor b;
+  b.setStateInformation(blob.getData(), static_cast<int>(blob.getSize()));
+  TM_CHECK(b.waitUntilLoaded(20000));
+  tmtest::prepare(b, 48000.0, 256);
+  TM_CHECK(std::abs(amount(b)->convertFrom0to1(amount(b)->getValue()) - 35.0f) < 1e-3f);
+  TM_CHECK(play(b) == partly);
+
+  const auto file = PresetManager::fileFor("Amount");
+  TM_CHECK(PresetManager::save(a, file, "Amount").wasOk());
+  const auto doc = nlohmann::json::parse(file.loadFileAsString().toStdString());
+  TM_CHECK(std::abs(doc["params"]["match_eq_amount"].get<double>() - 35.0) < 1e-3);
+  ToneMatchProcessor q;
+  tmtest::prepare(q, 48000.0, 256);
+  TM_CHECK(PresetManager::load(q, file).wasOk());
+  TM_CHECK(q.waitUntilLoaded(20000));
+  TM_CHECK(std::abs(amount(q)->convertFrom0to1(amount(q)->getValue()) - 35.0f) < 1e-3f);
+  TM_CHECK(play(q) == partly);
+  // A preset written before the amount existed plays the match EQ in full.
+  auto old = doc;
+  old["params"].erase("match_eq_amount");
+  TM_CHECK(std::abs(parseRig(old.dump(), "old.json").params[tonematch::engine::paramIndex("match_eq_amount")] - 100.0) < 1e-9);
+  TM_CHECK(file.deleteFile());
+}
+
 void presetsOnDisk() {
   const auto home = juce::File::getSpecialLocation(juce::File::userHomeDirectory);
   TM_CHECK(PresetManager::defaultFolder() == home.getChildFile("Documents/ToneMatchAI/Presets"));
@@ -312,6 +375,7 @@ int main() {
   tmtest::run("corruptStateChangesNothing", corruptStateChangesNothing);
   tmtest::run("missingFilesLoadWhatTheyCan", missingFilesLoadWhatTheyCan);
   tmtest::run("presetsOnDisk", presetsOnDisk);
+  tmtest::run("matchEqAmount", matchEqAmount);
   const int rc = tmtest::finish();
   home.deleteRecursively();
   return rc;
