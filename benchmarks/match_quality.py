@@ -256,6 +256,12 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
                            "mastering_gain_db": round(audio.mastering_gain_db, 2),
                            "random_rig": random_json["rig"], "match_seconds": round(seconds, 2),
                            "error": error or None}
+    if matched is not None:
+        # The level issue's target: the match at the reference's loudness, never above 0 dBFS.
+        mono = np.asarray(matched, np.float64)
+        mono = mono.mean(axis=0) if mono.ndim == 2 else mono
+        row["level"] = {"vs_reference_lu": round(loudness_lufs(mono) - ref_lufs, 3),
+                        "peak_dbfs": round(peak_dbfs(matched), 3)}
     if rig_json is not None:
         row["matched"] = {"rig": {k: rig_json["rig"].get(k) for k in ("fx_nam", "amp_nam", "ir")},
                           "params": rig_json.get("params"), "loss": rig_json.get("loss"),
@@ -350,12 +356,25 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                            "value": f"{mine} vs {eq}, {w[key]}", "threshold": "2/3",
                            "pass": bool(mine is not None and eq is not None and mine < eq
                                         and 3 * n >= 2 * len(rs))})
+    levels = [r["level"] for r in rows if r.get("level")]
+    level = {"cases": len(levels),
+             "within_1_lu": sum(abs(v["vs_reference_lu"]) <= 1.0 for v in levels),
+             "median_abs_lu": _median([abs(v["vs_reference_lu"]) for v in levels]),
+             "worst_abs_lu": max((abs(v["vs_reference_lu"]) for v in levels), default=None),
+             "peaks_above_0_dbfs": sum(v["peak_dbfs"] > 0.0 for v in levels),
+             "highest_peak_dbfs": max((v["peak_dbfs"] for v in levels), default=None)}
+    checks.append({"target": "level: every match within 1 LU of the reference's loudness",
+                   "value": f"{level['within_1_lu']}/{level['cases']}", "threshold": "all",
+                   "pass": bool(levels) and level["within_1_lu"] == len(levels)})
+    checks.append({"target": "level: no match peaks above 0 dBFS",
+                   "value": level["peaks_above_0_dbfs"], "threshold": 0,
+                   "pass": bool(levels) and level["peaks_above_0_dbfs"] == 0})
     seconds = [r["match_seconds"] for r in rows if not r.get("error")]
     check(f"median match <= {TARGET_MATCH_S:.0f} s", _median(seconds), TARGET_MATCH_S, True)
     return {"cases": {g: len(rs) for g, rs in groups.items()},
             "failed_matches": [r["name"] for r in rows if r.get("error")],
             "medians": medians, "wins_vs_match_eq": {g: wins(rs) for g, rs in groups.items()},
-            "identification": ident, "median_match_seconds": _median(seconds),
+            "identification": ident, "level": level, "median_match_seconds": _median(seconds),
             "targets": checks}
 
 
