@@ -37,7 +37,8 @@ def plugin_build() -> PluginBuild:
     if not env:
         _cmake_build(build.folder, ["ToneMatchAI_VST3", "ToneMatchAI_LV2", "ToneMatchAI_Standalone",
                                     "plugin_realtime_test", "plugin_state_test",
-                                    "plugin_match_test", "plugin_lv2_render"],
+                                    "plugin_match_test", "plugin_bad_input_test",
+                                    "plugin_lv2_render"],
                      ["-DCMAKE_BUILD_TYPE=Release"])
     for path in (build.vst3, build.lv2, build.standalone):
         assert path.exists(), f"{path} was not built"

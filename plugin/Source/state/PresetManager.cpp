@@ -25,13 +25,18 @@ juce::Result PresetManager::save(const ToneMatchProcessor& processor, const juce
   rig.alternatives.clear();
   const auto text = serialiseRig(rig);
 
-  if (!file.getParentDirectory().createDirectory())
-    return juce::Result::fail("Cannot create " + file.getParentDirectory().getFullPathName());
+  // Every message names the preset the user asked for, not the temporary file next to it.
+  const auto cannot = [&file](const juce::String& why) {
+    return juce::Result::fail("Cannot save the preset " + file.getFullPathName() + ": " + why);
+  };
+  const auto folder = file.getParentDirectory();
+  if (!folder.createDirectory())
+    return cannot("its folder " + folder.getFullPathName() + " cannot be created");
+  if (file.isDirectory()) return cannot("a folder of that name is in the way");
   juce::TemporaryFile temp(file);
   if (!temp.getFile().replaceWithText(juce::String::fromUTF8(text.c_str()), false, false, "\n"))
-    return juce::Result::fail("Cannot write " + temp.getFile().getFullPathName());
-  if (!temp.overwriteTargetFileWithTemporary())
-    return juce::Result::fail("Cannot replace " + file.getFullPathName());
+    return cannot("its folder " + folder.getFullPathName() + " is not writable");
+  if (!temp.overwriteTargetFileWithTemporary()) return cannot("the file cannot be replaced");
   return juce::Result::ok();
 }
 
