@@ -10,10 +10,10 @@
   valid ones that load (BOM, CRLF, clamped 1e300, denormals, 4000 unknown keys, 1 MB name, …);
 * 5 preset saves: the presets folder is a file, cannot be created, is not writable, the name is
   taken by a folder (and, when not root, a read-only folder holding the preset), plus a replace;
-* 31 hostile outputs of the matcher child (a real fake interpreter found via TONEMATCH_PYTHON):
+* 32 hostile outputs of the matcher child (a real fake interpreter found via TONEMATCH_PYTHON):
   garbage, 20 MB lines, partial lines, NaN and backwards progress, no, invalid, oversized, FIFO
-  or device rig files, hanging (timeout, Cancel), closing its output and running on, killed by
-  SIGKILL or SIGSEGV, binary junk and 30 MB on stderr.
+  or device rig files, hanging (timeout, Cancel), closing its output and running on, leaving a
+  process that holds the pipe open, killed by SIGKILL or SIGSEGV, binary junk and 30 MB on stderr.
 
 Every case must end within 30 s, leave the preset (and the reference) unmodified, keep audio
 flowing; a refusal must change no parameter, slot, match EQ or A/B/C rig; no child may outlive
@@ -26,7 +26,7 @@ import os
 import re
 import subprocess
 
-EXPECTED = {"preset": 96, "preset save": 5, "matcher output": 31}
+EXPECTED = {"preset": 96, "preset save": 5, "matcher output": 32}
 
 
 def test_bad_presets_and_matcher_output(plugin_build, tmp_home, tmp_path):
