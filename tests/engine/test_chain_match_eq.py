@@ -11,7 +11,7 @@ import pytest
 from chain_helpers import AMP, IR, PEDAL, guitar_like, noise
 from scipy import signal
 
-from tonematch._native import Chain
+from tonematch._native import Chain, param_table
 from tonematch.render import build_chain, load_ir, render_rig
 from tonematch.rig import (
     MATCH_EQ_BANDS,
@@ -138,6 +138,19 @@ def test_output_does_not_depend_on_the_block_size(rate):
     outs = [render_rig(rig, di, rate, block=b) for b in (1, 37, 256, 4096)]
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
+
+
+def test_the_amount_is_a_row_of_the_parameter_table():
+    row = next(r for r in param_table() if r["key"] == "match_eq_amount")
+    assert row == {"key": "match_eq_amount", "apvts_id": "matchEqAmount",
+                   "name": "Match EQ Amount", "unit": "%", "low": 0.0, "high": 100.0,
+                   "default": 100.0, "skew": "linear"}
+    assert param_table()[-1]["key"] == "match_eq_amount"  # the last row: the published order
+    chain = Chain(RATE, 256)
+    chain.set_params(match_eq_amount=150.0)
+    assert chain.params["match_eq_amount"] == 100.0  # clamped to the range
+    chain.set_params(match_eq_amount=-5.0)
+    assert chain.params["match_eq_amount"] == 0.0
 
 
 def test_amount_zero_is_the_rig_without_the_match_eq_bit_for_bit():
