@@ -108,7 +108,7 @@ def test_round_trip_in_a_real_browser(server, small_library, browser: Browser, t
     # A slider re-renders the matched DI, and the downloads follow the settings.
     player = b.audio_players()[2]
     src = player.get_attribute("src")
-    gain = b.driver.find_element(By.CSS_SELECTOR, "input[type=range][aria-label='Input gain (dB)']")
+    gain = b.driver.find_element(By.CSS_SELECTOR, "input[type=range][aria-label='Input Gain (dB)']")
     start = float(gain.get_attribute("value"))
     b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();",
                             gain)

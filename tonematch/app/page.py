@@ -8,6 +8,7 @@ and recomputed only when what they depend on changes.
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -45,24 +46,18 @@ from tonematch.app.results import (
 from tonematch.app.workspace import Workspace
 from tonematch.audio_io import InputError, write_wav_atomic
 from tonematch.library_index import LibraryError, cache_dir, default_library_dirs, load_library
-from tonematch.rig import PARAM_RANGES, Rig, write_rig
+from tonematch.rig import PARAM_RANGES, ParamSpec, Rig, write_rig
 
 BUDGETS = ("fast", "normal", "thorough")
-# Slider label, step and display format per parameter (the plugin's host names).
-SLIDERS: dict[str, tuple[str, float, str]] = {
-    "input_gain_db": ("Input gain (dB)", 0.1, "%.1f"),
-    "pre_eq_gain_db": ("Pre EQ gain (dB)", 0.1, "%.1f"),
-    "pre_eq_freq_hz": ("Pre EQ freq (Hz)", 10.0, "%.0f"),
-    "reverb_wet": ("Reverb wet", 0.01, "%.2f"),
-    "reverb_room_size": ("Reverb size", 0.01, "%.2f"),
-    "delay_time_ms": ("Delay time (ms)", 5.0, "%.0f"),
-    "delay_mix": ("Delay mix", 0.01, "%.2f"),
-    "final_eq_gain_db": ("Final gain (dB)", 0.1, "%.1f"),
-    "output_level_db": ("Output level (dB)", 0.1, "%.1f"),
-    "gate_threshold_db": ("Gate (dB)", 1.0, "%.0f"),
-    "limiter_ceiling_db": ("Limiter ceiling (dB, 0 = off)", 0.1, "%.1f"),
-    "match_eq_amount": ("Match EQ amount (%)", 1.0, "%.0f"),
-}
+# Slider step per unit of the engine's parameter table; labels are the plugin's host names.
+SLIDER_STEPS = {"dB": 0.1, "Hz": 10.0, "ms": 5.0, "%": 1.0, "": 0.01}
+
+
+def slider_spec(r: ParamSpec) -> tuple[str, float, str]:
+    """A parameter's slider: label (host name and unit), step and display format."""
+    step = SLIDER_STEPS.get(r.unit, 0.01)
+    decimals = max(0, -math.floor(math.log10(step)))
+    return (f"{r.name} ({r.unit})" if r.unit else r.name), step, f"%.{decimals}f"
 POLL_S = 0.2  # how often a running match's progress is read
 
 
@@ -455,7 +450,7 @@ def _follow_background(state: AppState) -> None:
 def _settings(state: AppState, base: Rig) -> dict[str, float]:
     values = {}
     for r in PARAM_RANGES:
-        label, step, fmt = SLIDERS[r.key]
+        label, step, fmt = slider_spec(r)
         start = float(min(max(getattr(base.params, r.key), r.low), r.high))
         values[r.key] = st.slider(label, r.low, r.high, start, step=step, format=fmt,
                                   key=f"set_{r.key}_{state.revision}")
