@@ -38,7 +38,7 @@ def plugin_build() -> PluginBuild:
         _cmake_build(build.folder, ["ToneMatchAI_VST3", "ToneMatchAI_LV2", "ToneMatchAI_Standalone",
                                     "plugin_realtime_test", "plugin_state_test",
                                     "plugin_match_test", "plugin_bad_input_test",
-                                    "plugin_lv2_render"],
+                                    "plugin_compare_test", "plugin_lv2_render"],
                      ["-DCMAKE_BUILD_TYPE=Release"])
     for path in (build.vst3, build.lv2, build.standalone):
         assert path.exists(), f"{path} was not built"
@@ -52,7 +52,8 @@ def asan_build() -> PluginBuild:
     if not env:
         flags = "-fsanitize=address -fno-omit-frame-pointer -g"
         _cmake_build(build.folder,
-                     ["plugin_realtime_test", "plugin_state_test", "plugin_match_test"],
+                     ["plugin_realtime_test", "plugin_state_test", "plugin_match_test",
+                      "plugin_compare_test"],
                      ["-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_CXX_FLAGS={flags}",
                       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address",
                       "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address",

@@ -29,7 +29,8 @@ def test_release_build(plugin_build, tmp_home, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["plugin_realtime_test", "plugin_state_test"])
+@pytest.mark.parametrize("name", ["plugin_realtime_test", "plugin_state_test",
+                                  "plugin_compare_test"])
 def test_address_sanitizer_build(asan_build, tmp_home, name):
     out = _run(asan_build.program(name), tmp_home,
                {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:halt_on_error=1"})

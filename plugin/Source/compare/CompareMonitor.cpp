@@ -43,7 +43,8 @@ void CompareMonitor::prepare(double rate, int maxBlock, int latency) {
   msCoeff_ = 1.0 - std::exp(-1.0 / (kLoudnessSeconds * rate));
   msMatched_ = msRig_ = msDry_ = 0.0;
   gainRig_ = gainDry_ = 1.0f;
-  foundRig_ = foundDry_ = false;
+  heard_ = 0;
+  settled_ = static_cast<long>(kLoudnessSeconds * rate);
   for (auto& g : publishedDb_) g.store(0.0f);
   fadeLength_ = std::max(1, static_cast<int>(kFadeSeconds * rate));
   // A new preparation starts steady in the mode asked for.
@@ -101,21 +102,22 @@ void CompareMonitor::measure(const float* left, const float* right, int n) noexc
   msDry_ = clean(d, kDry_);
 }
 
-void CompareMonitor::updateGains() noexcept {
+void CompareMonitor::updateGains(int n) noexcept {
   const float limit = std::pow(10.0f, kMaxGainDb / 20.0f);
+  if (msMatched_ >= kSilence && heard_ < settled_) heard_ += n;
   // The gains follow the playing while MATCHED plays. While comparing they hold, so RIG and
   // BYPASS keep their own dynamics (a gain riding the DI would be a compressor) and BYPASS is
-  // exactly the DI times one number; only a gain never found yet is still looked for.
-  const bool comparing = target_ != static_cast<int>(CompareMode::Matched);
-  auto matchTo = [&](double ms, float held, bool& found) {
+  // exactly the DI times one number; only gains not yet measured over a full window (a
+  // comparison started as playing starts) still follow until they are.
+  const bool hold = target_ != static_cast<int>(CompareMode::Matched) && heard_ >= settled_;
+  auto matchTo = [&](double ms, float held) {
     // Through silence (or before anything was played) keep the gain last found.
-    if ((comparing && found) || msMatched_ < kSilence || ms < kSilence * 1e-4) return held;
-    found = true;
+    if (hold || msMatched_ < kSilence || ms < kSilence * 1e-4) return held;
     const auto g = static_cast<float>(std::sqrt(msMatched_ / ms));
     return std::min(std::max(g, 1.0f / limit), limit);
   };
-  gainRig_ = matchTo(msRig_, gainRig_, foundRig_);
-  gainDry_ = matchTo(msDry_, gainDry_, foundDry_);
+  gainRig_ = matchTo(msRig_, gainRig_);
+  gainDry_ = matchTo(msDry_, gainDry_);
   publishedDb_[1].store(dbOf(gainRig_), std::memory_order_relaxed);
   publishedDb_[2].store(dbOf(gainDry_), std::memory_order_relaxed);
 }
@@ -133,7 +135,7 @@ void CompareMonitor::process(float* left, float* right, int n) noexcept {
     fadePos_ = 0;
   }
   const float rigBefore = gainRig_, dryBefore = gainDry_;
-  updateGains();
+  updateGains(n);
   if (target_ == static_cast<int>(CompareMode::Matched) && fadePos_ >= fadeLength_) return;
 
   // The gains glide linearly across the chunk from where they were to where they are now.

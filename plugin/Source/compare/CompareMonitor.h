@@ -64,7 +64,7 @@ class CompareMonitor {
 
  private:
   void measure(const float* left, const float* right, int n) noexcept;
-  void updateGains() noexcept;
+  void updateGains(int n) noexcept;
 
   double rate_ = 48000.0;
   int latency_ = 0;
@@ -75,7 +75,7 @@ class CompareMonitor {
   KWeighting kLeft_, kRight_, kRig_, kDry_;
   double msMatched_ = 0.0, msRig_ = 0.0, msDry_ = 0.0, msCoeff_ = 0.0;
   float gainRig_ = 1.0f, gainDry_ = 1.0f;  // applied at the end of the last chunk (linear)
-  bool foundRig_ = false, foundDry_ = false;  // measured on playing since prepare()
+  long heard_ = 0, settled_ = 1;  // samples of playing measured since prepare(); a full window
   std::array<std::atomic<float>, kCompareModeCount> publishedDb_{};
 
   // Crossfade: weights of the three signals at the fade's start, the mode faded to.

@@ -213,6 +213,58 @@ void switchesCrossfade() {
   TM_CHECK(allocations == 0);
 }
 
+// A mono output (the chain's channels averaged) compares the same way: BYPASS is the DI times
+// the gain, RIG differs from it, and MATCHED is what the processor plays without Compare.
+void monoOutput() {
+  ToneMatchProcessor p;
+  tmtest::prepare(p, 48000.0, kBlock, 1, 1);
+  p.applyRig(busyRig());
+  TM_CHECK(p.waitUntilLoaded(20000));
+  auto di = tmtest::loadDi();
+  di.resize(6 * 48000);
+  const auto matched = tmtest::render(p, di, kBlock);
+  p.setCompareMode(CompareMode::Bypass);
+  const auto bypass = tmtest::render(p, di, kBlock);
+  p.setCompareMode(CompareMode::Rig);
+  const auto rig = tmtest::render(p, di, kBlock);
+  const float gain = std::pow(10.0f, p.compareGainDb(CompareMode::Bypass) / 20.0f);
+  TM_CHECK(gain > 2.0f);  // the rig is louder than the DI: the gain is not left at 1
+  double worst = 0.0;
+  for (std::size_t i = 4800; i < bypass.size(); ++i)
+    worst = std::max(worst, static_cast<double>(std::abs(bypass[i] - di[i] * gain)) /
+                                (std::abs(di[i] * gain) + 1e-3));
+  std::printf("  mono output: BYPASS vs DI x gain %.2e; RMS MATCHED %.2f dB, RIG %.2f dB\n", worst,
+              rmsDb(matched, 48000), rmsDb(rig, 4800));
+  TM_CHECK(worst < 1e-5);
+  TM_CHECK(std::abs(rmsDb(rig, 4800) - rmsDb(matched, 48000)) < 3.0);
+}
+
+// BYPASS chosen before anything was played: the gain is found over the first ~3 s of playing
+// (following it until then), then holds; it lands near the gain a MATCHED warm-up finds.
+void comparingFromTheStart() {
+  ToneMatchProcessor p;
+  setUp(p, 48000.0);
+  p.setCompareMode(CompareMode::Bypass);
+  auto di = tmtest::loadDi();
+  di.resize(8 * 48000);
+  long allocations = 0;
+  const auto out = play(p, di, allocations);
+  const float gain = std::pow(10.0f, p.compareGainDb(CompareMode::Bypass) / 20.0f);
+  double worst = 0.0;
+  for (std::size_t i = 4 * 48000; i < out.left.size(); ++i)
+    worst = std::max(worst, static_cast<double>(std::abs(out.left[i] - di[i] * gain)) /
+                                (std::abs(di[i] * gain) + 1e-3));
+  ToneMatchProcessor q;
+  setUp(q, 48000.0);
+  play(q, di, allocations);
+  const float warmed = q.compareGainDb(CompareMode::Bypass);
+  std::printf("  BYPASS from the start: gain %+.2f dB (a MATCHED warm-up finds %+.2f dB), held "
+              "after 4 s to %.2e\n", p.compareGainDb(CompareMode::Bypass), warmed, worst);
+  TM_CHECK(worst < 1e-5);
+  TM_CHECK(std::abs(p.compareGainDb(CompareMode::Bypass) - warmed) < 3.0f);
+  TM_CHECK(allocations == 0);
+}
+
 // Not a parameter, not in the state; a restored session plays MATCHED.
 void notSaved() {
   ToneMatchProcessor p;
@@ -240,6 +292,8 @@ int main() {
   tmtest::run("compare modes at 48 kHz", modesAt48k);
   tmtest::run("compare latency at 44.1 kHz", latencyAt44k);
   tmtest::run("compare switches crossfade", switchesCrossfade);
+  tmtest::run("compare on a mono output", monoOutput);
+  tmtest::run("compare chosen before playing", comparingFromTheStart);
   tmtest::run("compare is not saved", notSaved);
   return tmtest::finish();
 }
