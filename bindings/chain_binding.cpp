@@ -182,6 +182,25 @@ py::array_t<float> prepareIr(const FloatArray& samples, double sampleRate, doubl
   return out;
 }
 
+// The chain's output gain and limiter on a render made at 0 dB with the limiter off.
+py::array_t<float> applyOutputStages(const FloatArray& stereo, double sampleRate, double outputDb,
+                                     double ceilingDb) {
+  if (stereo.ndim() != 2 || stereo.shape(0) != 2)
+    throw py::value_error("apply_output_stages() takes a (2, n) array, as Chain.process returns");
+  const auto n = static_cast<std::size_t>(stereo.shape(1));
+  py::array_t<float> out({static_cast<py::ssize_t>(2), static_cast<py::ssize_t>(n)});
+  float* left = out.mutable_data(0, 0);
+  float* right = out.mutable_data(1, 0);
+  std::copy(stereo.data(0, 0), stereo.data(0, 0) + n, left);
+  std::copy(stereo.data(1, 0), stereo.data(1, 0) + n, right);
+  {
+    py::gil_scoped_release release;
+    Chain::applyOutputStages(left, right, n, sampleRate, static_cast<float>(outputDb),
+                             static_cast<float>(ceilingDb));
+  }
+  return out;
+}
+
 }  // namespace
 
 void bindChain(py::module_& m) {
@@ -189,9 +208,14 @@ void bindChain(py::module_& m) {
         py::arg("host_rate") = Chain::kModelRate, py::arg("name") = "",
         "A mono IR (float32 at sample_rate) as the chain convolves it at host_rate: the same "
         "resampled taps Chain.set_ir uses; ValueError on an empty, too long or non-finite IR.");
+  m.def("apply_output_stages", &applyOutputStages, py::arg("stereo"), py::arg("sample_rate"),
+        py::arg("output_db"), py::arg("limiter_ceiling_db"),
+        "A (2, n) render made with the output gain at 0 dB and the limiter off, as a reset "
+        "chain plays it with the output gain at output_db (final gain + output level) and the "
+        "limiter at limiter_ceiling_db: the same samples, without rendering the rig again.");
   py::class_<PyChain>(m, "Chain",
                       "The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → "
-                      "match EQ → peak EQ → delay → reverb → output gain (mono in, stereo out).")
+                      "match EQ → peak EQ → delay → reverb → output gain → limiter (mono in, stereo out).")
       .def(py::init<double, int>(), py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096)
       .def("set_pedal", &PyChain::setPedal, py::arg("path"), py::arg("slim") = 1.0,
            "Load a .nam file into the pedal slot (None empties it); ValueError on a bad file.")

@@ -63,9 +63,13 @@ class NamModel:
     @property
     def max_block(self) -> int: ...
 
+def apply_output_stages(
+    stereo: npt.ArrayLike, sample_rate: float, output_db: float, limiter_ceiling_db: float
+) -> npt.NDArray[np.float32]: ...
+
 class Chain:
     """The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → match EQ → peak EQ →
-    delay → reverb → output gain (mono in, stereo out)."""
+    delay → reverb → output gain → limiter (mono in, stereo out)."""
 
     match_eq_centres_hz: list[float]
     match_eq_q: float

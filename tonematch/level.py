@@ -26,7 +26,7 @@ HEADROOM_DB = 1.0
 # attacks, and beyond it the level gives way instead (the match stays quieter).
 MAX_LIMITING_DB = 12.0
 LIMITER_OFF_DB = 0.0  # the limiter ceiling at which it is off (the top of its range)
-LEVEL_PASSES = 3  # renders to correct the level for what the limiter takes off
+LEVEL_PASSES = 4  # corrections of the level for what the limiter takes off
 LEVEL_TOLERANCE_LU = 0.2
 
 
@@ -84,8 +84,9 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     """The level that brings a render made at 0 dB with the limiter off to the target
     loudness, with the limiter at the target's ceiling where the render's peaks stand out more
     than the reference's (a higher crest factor: only a limiter lets loudness and peak both
-    match). Limiting takes off some loudness: `render_at` (the same DI through the rig at a
-    setting) lets the level be corrected on the limited output. At most MAX_LIMITING_DB is
+    match). Limiting takes off some loudness: `render_at` (the render as the chain plays it at
+    a setting, e.g. `tonematch._native.apply_output_stages`) lets the level be corrected on the
+    limited output. At most MAX_LIMITING_DB is
     taken off the peaks; beyond that the level gives way, as without a limiter."""
     loudness, peak = _loudness_and_peak(render)
     if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):

@@ -12,8 +12,9 @@ import numpy as np
 
 from tonematch import grid_search as grid
 from tonematch import pedal_check, trust
+from tonematch._native import apply_output_stages
 from tonematch.analysis import Features, analyse, frame_levels_db
-from tonematch.audio_io import Audio, active_excerpt, load_audio, spread_excerpt
+from tonematch.audio_io import RATE, Audio, active_excerpt, load_audio, spread_excerpt
 from tonematch.level import LIMITER_OFF_DB, LevelSetting, LevelTarget, level_setting
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
@@ -382,7 +383,7 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, level: LevelTarget, budge
         rig = replace(rig, params=replace(rig.params, final_eq_gain_db=0.0, output_level_db=0.0,
                                           limiter_ceiling_db=LIMITER_OFF_DB))
         stereo = render_rig(rig, window)
-        setting = level_setting(stereo, level, partial(_render_at_level, rig, window))
+        setting = level_setting(stereo, level, partial(_at_level, stereo))
         rig.params = replace(rig.params, output_level_db=setting.output_level_db,
                              limiter_ceiling_db=setting.limiter_ceiling_db)
         out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank))
@@ -391,10 +392,10 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, level: LevelTarget, budge
     return out
 
 
-def _render_at_level(rig: Rig, window: np.ndarray, setting: LevelSetting) -> np.ndarray:
-    return render_rig(replace(rig, params=replace(
-        rig.params, output_level_db=setting.output_level_db,
-        limiter_ceiling_db=setting.limiter_ceiling_db)), window)
+def _at_level(stereo: np.ndarray, setting: LevelSetting) -> np.ndarray:
+    """A render made at 0 dB, limiter off, as the chain plays it at a level setting."""
+    return apply_output_stages(stereo, RATE, setting.output_level_db,
+                               setting.limiter_ceiling_db)
 
 
 def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,

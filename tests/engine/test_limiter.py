@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from chain_helpers import AMP, IR, noise
 
-from tonematch._native import Chain, param_table
+from tonematch._native import Chain, apply_output_stages, param_table
 
 RATE = 48000.0
 
@@ -107,3 +107,31 @@ def test_latency_is_the_same_on_and_off_through_a_rig():
         chain.set_ir(ir, ir_rate, "cab")
     on.set_params(limiter_ceiling_db=-12.0, immediate=True)
     assert on.latency_samples == off.latency_samples
+
+
+@pytest.mark.parametrize(("level_db", "ceiling_db"), [(9.0, -1.0), (-3.0, -12.0), (6.0, 0.0)])
+def test_the_output_stages_offline_give_the_chains_samples(level_db, ceiling_db):
+    # The matcher renders a rig once at 0 dB with the limiter off and chooses the level on
+    # apply_output_stages: it must be what the chain plays at that level, to the bit.
+    ir, ir_rate = sf.read(str(IR), dtype="float32")
+    x = burst_then_quiet() * np.float32(0.3)
+
+    def render(**params: float) -> np.ndarray:
+        chain = Chain(RATE, 512)
+        chain.set_amp(AMP)
+        chain.set_ir(ir, ir_rate, "cab")
+        chain.set_params(reverb_wet=0.3, final_eq_gain_db=0.0, **params, immediate=True)
+        chain.reset()
+        return chain.process(x)
+
+    plain = render()
+    played = render(output_level_db=level_db, limiter_ceiling_db=ceiling_db)
+    offline = apply_output_stages(plain, RATE, level_db, ceiling_db)
+    assert np.array_equal(offline, played)
+    if ceiling_db < 0:
+        assert np.max(np.abs(offline)) <= 10 ** (ceiling_db / 20) * (1 + 1e-6)
+
+
+def test_the_output_stages_refuse_a_mono_render():
+    with pytest.raises(ValueError, match=r"\(2, n\)"):
+        apply_output_stages(np.zeros(100, np.float32), RATE, 0.0, 0.0)

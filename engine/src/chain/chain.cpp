@@ -108,6 +108,27 @@ void Chain::Impl::runCabinet(float* x, int n) noexcept {
   cabinetFade.mix(x, before, n);
 }
 
+void Chain::applyOutputStages(float* left, float* right, std::size_t n, double sampleRate,
+                              float outputDb, float ceilingDb) noexcept {
+  // The same float operations as processBlock's output loop and the limiter, so the samples
+  // are identical, not merely close.
+  const float g = static_cast<float>(std::pow(10.0, outputDb / 20.0));
+  for (std::size_t i = 0; i < n; ++i) {
+    left[i] *= g;
+    right[i] *= g;
+  }
+  ChainParams p;
+  p.limiterCeilingDb = ceilingDb;
+  chain::Limiter limiter;
+  limiter.prepare(sampleRate, 0);
+  limiter.setCeilingDb(clamp(p).limiterCeilingDb);
+  for (std::size_t done = 0; done < n;) {
+    const int len = static_cast<int>(std::min<std::size_t>(n - done, 1 << 20));
+    limiter.process(left + done, right + done, len);
+    done += static_cast<std::size_t>(len);
+  }
+}
+
 Chain::Chain() : impl_(std::make_unique<Impl>()) {}
 Chain::~Chain() = default;
 

@@ -86,6 +86,13 @@ class Chain {
   ChainParams params() const noexcept;
   /// `params` with every value inside its kParams range (a non-finite value becomes the default).
   static ChainParams clamp(const ChainParams& params) noexcept;
+  /// The chain's last stages offline: a stereo render made with the output gain at 0 dB and
+  /// the limiter off, brought to `outputDb` (final gain + output level) and limited at
+  /// `ceilingDb` (clamped to the limiter's range; its top = off), in place. Gives the samples a
+  /// chain reset with those settings plays (the output gain does not glide after a reset), so
+  /// a level can be chosen without rendering the rig again.
+  static void applyOutputStages(float* left, float* right, std::size_t n, double sampleRate,
+                                float outputDb, float ceilingDb) noexcept;
 
   /// Stages a model for the pedal/amp slot (nullptr empties the slot = bypass). The model is
   /// prepared here for the chain's rate and block size. Call off the audio thread. A swap
