@@ -211,6 +211,31 @@ void switchesCrossfade() {
               static_cast<double>(largestJump), static_cast<double>(largestSignalJump));
   TM_CHECK(largestJump <= 1.25f * largestSignalJump);
   TM_CHECK(allocations == 0);
+
+  // The fade itself, against a twin that never compares: over the 20 ms after a switch to
+  // BYPASS the output is (1 − t) · MATCHED + t · gain · DI with t rising linearly 0 → 1.
+  ToneMatchProcessor a, twin;
+  setUp(a, 48000.0);
+  setUp(twin, 48000.0);
+  play(a, di, allocations);
+  play(twin, di, allocations);
+  a.setCompareMode(CompareMode::Bypass);
+  const auto faded = play(a, piece, allocations);
+  const auto reference = play(twin, piece, allocations);
+  const float gain = std::pow(10.0f, a.compareGainDb(CompareMode::Bypass) / 20.0f);
+  const int fade = static_cast<int>(CompareMonitor::kFadeSeconds * 48000.0);
+  double worst = 0.0, midway = 0.0;
+  for (int i = 0; i < fade + kBlock; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const float t = std::min(1.0f, static_cast<float>(i) / static_cast<float>(fade));
+    const float expected = (1.0f - t) * reference.left[k] + t * gain * piece[k];
+    worst = std::max(worst, static_cast<double>(std::abs(faded.left[k] - expected)));
+    if (i == fade / 2) midway = std::abs(faded.left[k] - reference.left[k]);
+  }
+  std::printf("  the fade to BYPASS: %d samples, worst difference from the linear crossfade %.2e\n",
+              fade, worst);
+  TM_CHECK(worst < 1e-4);
+  TM_CHECK(midway > 0.0);  // halfway through it is neither signal
 }
 
 // A mono output (the chain's channels averaged) compares the same way: BYPASS is the DI times
