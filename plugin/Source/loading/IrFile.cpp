@@ -12,6 +12,7 @@
 #if !defined(_WIN32)
 #include <cerrno>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,6 +99,21 @@ void readInto(const std::string& path, std::size_t limit, ReadJob& job) {
 }
 #endif
 
+// An abandoned read leaves its helper thread blocked inside this module's code. Once that
+// happens the module is pinned (never unmapped, even if the host unloads the plugin), so the
+// thread can return safely whenever the disk answers. glibc already keeps a module with GNU
+// unique symbols (this build has some) mapped; this makes it hold for every build and platform.
+void pinThisModule() {
+#if !defined(_WIN32)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void*>(&pinThisModule), &info) != 0 && info.dli_fname != nullptr)
+      (void)::dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // kept on purpose
+  });
+#endif
+}
+
 }  // namespace
 
 std::string readRegularFile(const std::string& path, std::size_t limit, int timeoutMs,
@@ -124,11 +140,16 @@ std::string readRegularFile(const std::string& path, std::size_t limit, int time
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   std::unique_lock<std::mutex> lock(job->mutex);
   while (!job->done) {
-    if (stop && stop()) throw FileReadError(path + ": loading cancelled", false);
-    if (std::chrono::steady_clock::now() >= deadline)
+    if (stop && stop()) {
+      pinThisModule();
+      throw FileReadError(path + ": loading cancelled", false);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      pinThisModule();
       throw FileReadError(path + ": no answer from the disk after " +
                               std::to_string(timeoutMs / 1000) + " s; not loaded",
                           false);
+    }
     job->cv.wait_for(lock, std::chrono::milliseconds(20));
   }
   if (!job->error.empty()) throw FileReadError(path + ": " + job->error, job->missing);

@@ -1,9 +1,14 @@
 #include "state/PresetManager.h"
 
 #include "PluginProcessor.h"
+#include "loading/IrFile.h"
 #include "rig/RigJson.h"
 
 namespace tonematch::plugin {
+
+namespace {
+constexpr std::size_t kMaxPresetBytes = 16u << 20;  // as the rig codec's file limit
+}  // namespace
 
 juce::File PresetManager::defaultFolder() {
   return juce::File::getSpecialLocation(juce::File::userDocumentsDirectory)
@@ -41,8 +46,17 @@ juce::Result PresetManager::save(const ToneMatchProcessor& processor, const juce
 }
 
 juce::Result PresetManager::load(ToneMatchProcessor& processor, const juce::File& file) {
+  const auto path = file.getFullPathName().toStdString();
+  std::string text;
   try {
-    auto rig = readRigFile(file.getFullPathName().toStdString());
+    // Read as the loader reads models (regular files only, on a helper thread, at most 10 s),
+    // so a preset on a mount that stopped answering cannot freeze the message thread for good.
+    text = readRegularFile(path, kMaxPresetBytes);
+  } catch (const FileReadError& e) {
+    return juce::Result::fail(e.what());
+  }
+  try {
+    auto rig = parseRig(text, path, file.getParentDirectory().getFullPathName().toStdString());
     if (rig.name.empty()) rig.name = file.getFileNameWithoutExtension().toStdString();
     processor.applyRig(rig);
     return juce::Result::ok();

@@ -3,6 +3,7 @@
 // encodings, and preset paths or slot paths that are not regular files. A refused preset changes
 // nothing; a preset whose model or IR cannot be read loads the rest and the status names the file.
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <thread>
 
@@ -31,6 +32,7 @@ struct PresetCase {
   Want want;
   std::function<juce::File(const juce::File& path)> make;  ///< creates what is at `path`
   std::string badFile;  ///< Partial: the slot file the status must name
+  bool stalled = false;  ///< on a mount that never answers a read: not read to fingerprint it
 };
 
 std::string amp7() { return tmtest::asset("nam_models/amp_brown_g7.nam"); }
@@ -218,6 +220,10 @@ std::vector<PresetCase> cases() {
       {"a bad alternative", Want::Loads, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", R"("alternatives": [{"rig": {"amp_nam_path": 7}}])"))},
       {"name is a number", Want::Refused, writes(R"({"name": 5, "rig": {}, "params": {}})")},
   };
+  // A preset on a mount that stopped answering (the test serves one with FUSE when it can).
+  if (const char* stalled = std::getenv("TONEMATCH_STALLED_FILE"))
+    out.push_back({"on a stalled mount", Want::Refused, [stalled](const juce::File&) { return juce::File(stalled); },
+                   "", true});
   if (::geteuid() != 0)  // root reads any file
     out.push_back({"unreadable (mode 000)", Want::Refused, [good](const juce::File& f) {
                      text(f, good);
@@ -237,7 +243,7 @@ void presetCorpus() {
   for (const auto& c : cases()) {
     const auto file = c.make(folder.getChildFile("case" + juce::String(i++).paddedLeft('0', 3) + ".json"));
     const auto before = snapshot(*p);
-    const auto print = fingerprint(file);
+    const auto print = c.stalled ? std::string() : fingerprint(file);
     const auto t0 = juce::Time::getMillisecondCounterHiRes();
     const auto result = tmtest::onMessageThread([&p, &file] { return PresetManager::load(*p, file); });
     TM_CHECK(p->waitUntilLoaded(30000));
@@ -247,7 +253,7 @@ void presetCorpus() {
     const char* want = c.want == Want::Refused ? "refused" : c.want == Want::Partial ? "partial" : "loads";
     std::printf("  preset | %s | %s in %.2f s: %.200s\n", c.name.c_str(), want, seconds,
                 (result.failed() ? message : status).c_str());
-    bool ok = seconds < kCaseSeconds && fingerprint(file) == print;
+    bool ok = seconds < kCaseSeconds && (c.stalled || fingerprint(file) == print);
     if (c.want == Want::Refused) {
       ok = ok && result.failed() && contains(message, file.getFileName().toStdString()) &&
            validUtf8(message) && message.size() < 2000 && snapshot(*p) == before;
