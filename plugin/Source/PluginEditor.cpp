@@ -27,6 +27,7 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
       reverbSize_(owner.parameters(), "reverbRoomSize", "Reverb Size", 2),
       finalGain_(owner.parameters(), "finalEqGainDb", "Final Gain", 1),
       outputLevel_(owner.parameters(), "outputLevelDb", "Output Level", 1),
+      limiter_(owner.parameters(), "limiterCeilingDb", "Limiter", 1),
       outputMeter_(owner.outputLevels(), "OUT"),
       inputMeter_(owner.inputLevels(), "IN"),
       inputGain_(owner.parameters(), "inputGain", "Input Gain", 1),
@@ -54,7 +55,7 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
   addAndMakeVisible(matchEqBypass_);
 
   for (auto* k : {&matchEqAmount_, &delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &finalGain_,
-                  &outputLevel_, &inputGain_, &gate_, &preEqGain_, &preEqFreq_})
+                  &outputLevel_, &limiter_, &inputGain_, &gate_, &preEqGain_, &preEqFreq_})
     addAndMakeVisible(*k);
   matchEqAmount_.slider().setTooltip("Match EQ Amount: how much of the match EQ plays (each band's "
                                      "gain in dB times this); 100 % as matched, 0 % none");
@@ -66,6 +67,17 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
     return t.trim().equalsIgnoreCase("off") ? -100.0 : t.getDoubleValue();
   };
   gate_.slider().updateText();
+  // At its high end the limiter is off (no ceiling): say so rather than show "0.0 dB".
+  limiter_.slider().textFromValueFunction = [](double v) {
+    return v >= -0.05 ? juce::String("off") : juce::String(v, 1) + " dB";
+  };
+  limiter_.slider().valueFromTextFunction = [](const juce::String& t) {
+    return t.trim().equalsIgnoreCase("off") ? 0.0 : t.getDoubleValue();
+  };
+  limiter_.slider().updateText();
+  limiter_.slider().setTooltip("Limiter: the ceiling no output sample passes (the last stage; no "
+                               "latency). The matcher sets it when the rig peaks more than the "
+                               "reference at the same loudness; at 0 dB it is off");
   addAndMakeVisible(inputMeter_);
   addAndMakeVisible(outputMeter_);
 
@@ -185,11 +197,12 @@ void ToneMatchEditor::resized() {
     z.removeFromBottom(4);
     matchPanel_.setBounds(z);
   }
-  {  // zone 2: delay time/mix, reverb wet/size, final gain, output level, the output meter
+  {  // zone 2: delay time/mix, reverb wet/size, final gain, output level, limiter, the meter
     auto z = inner(zones_[1]);
     outputMeter_.setBounds(z.removeFromRight(kMeterWidth));
-    const int w = z.getWidth() / 6;
-    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &finalGain_, &outputLevel_})
+    const int w = z.getWidth() / 7;
+    for (auto* k : {&delayTime_, &delayMix_, &reverbWet_, &reverbSize_, &finalGain_, &outputLevel_,
+                    &limiter_})
       k->setBounds(z.removeFromLeft(w));
   }
   {  // zone 3: slots

@@ -46,7 +46,7 @@ class ToneMatchEditor : public juce::AudioProcessorEditor, private juce::Timer {
   juce::ToggleButton matchEqBypass_{"Bypass"};
   Knob matchEqAmount_;
   // zone 2: post-FX, the final gain, the output level and the output meter
-  Knob delayTime_, delayMix_, reverbWet_, reverbSize_, finalGain_, outputLevel_;
+  Knob delayTime_, delayMix_, reverbWet_, reverbSize_, finalGain_, outputLevel_, limiter_;
   LevelMeter outputMeter_;
   // zone 3: equipment
   std::array<std::unique_ptr<SlotComponent>, 3> slots_;

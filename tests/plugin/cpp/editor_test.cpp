@@ -463,7 +463,7 @@ void compareButtonCycles() {
             std::printf("  overlap: %s / %s\n", typeid(*children[i]).name(), typeid(*children[j]).name());
           }
       TM_CHECK(found == 1);
-      TM_CHECK(knobs == 11);
+      TM_CHECK(knobs == 12);
       return overlapping;
     });
     std::printf("  %dx%d: compare button in the top bar, %d overlapping components\n", w, h, overlaps);
