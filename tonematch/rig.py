@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 import warnings
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
@@ -258,52 +257,8 @@ def read_rig(path: str | Path) -> Rig:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    try:
-        return _from_normalised(_normalise(None, str(path), path.parent, text=text))
-    except RigError as err:
-        # JSON has no NaN, Infinity or numbers beyond a double, so the engine's reader can only
-        # give a byte offset; say which value it is when Python's lenient reader can tell.
-        named = _unrepresentable_number(text) if "not valid JSON" in str(err) else None
-        if named is None:
-            raise
-        raise RigError(f"{path}: {named}") from None
-
-
-class _TooLarge(float):
-    """A JSON number that overflows a double (Python would read it as infinity)."""
-
-
-def _unrepresentable_number(text: str) -> str | None:
-    """'<where> is <what>, not a finite number' for the first NaN, Infinity or out-of-range
-    number in a document Python can parse; None otherwise."""
-    if not _json_depth_ok(text, MAX_JSON_DEPTH):
-        return None
-    try:
-        doc = json.loads(text, parse_float=lambda s: float(s) if math.isfinite(float(s))
-                         else _TooLarge(float(s)))
-    except (ValueError, RecursionError):
-        return None
-
-    def where(parts: list[str | int]) -> str:
-        if len(parts) == 1:
-            return f"'{parts[0]}'"
-        return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p)
-                       for i, p in enumerate(parts))
-
-    stack: list[tuple[list[str | int], Any]] = [([], doc)]
-    while stack:
-        parts, value = stack.pop(0)
-        if isinstance(value, _TooLarge) or (isinstance(value, int) and not isinstance(value, bool)
-                                            and abs(value) > sys.float_info.max):
-            return f"{where(parts)} is a number too large for a double, not a finite number"
-        if isinstance(value, float) and not math.isfinite(value):
-            what = "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-            return f"{where(parts)} is {what}, not a finite number (JSON has no {what})"
-        if isinstance(value, dict):
-            stack.extend(([*parts, k], v) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend(([*parts, i], v) for i, v in enumerate(value))
-    return None
+    # The engine's reader names a NaN, Infinity or number beyond a double by where it stands.
+    return _from_normalised(_normalise(None, str(path), path.parent, text=text))
 
 
 def _reject_constant(name: str) -> Any:

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_depth.h"
+#include "json_number_names.h"
 #include "tonematch/engine/chain.h"
 
 namespace tonematch::engine {
@@ -237,8 +238,10 @@ RigDocument parseRigJson(const std::string& text, const std::string& source,
   try {
     doc = Json::parse(text);
   } catch (const Json::parse_error& e) {
+    if (auto named = rig::unrepresentableNumber(text)) fail(source, *named);
     fail(source, "not valid JSON (at byte " + std::to_string(e.byte) + ")");
   } catch (const Json::out_of_range&) {
+    if (auto named = rig::unrepresentableNumber(text)) fail(source, *named);
     fail(source, "not valid JSON (a number too large for a double)");
   }
   return parseObject(doc, source, baseDir, true);

@@ -5,6 +5,8 @@
 // Reading is strict: malformed JSON, a missing "rig" object, a parameter or match EQ gain that
 // is not a finite number, a path that is not a string, a "loss" that is not a finite number or
 // null, "warnings" that are not strings: RigFormatError naming the source and the problem.
+// NaN, Infinity or a number beyond a double (which JSON cannot hold) is named by where it
+// stands: "params.input_gain_db is NaN, not a finite number (JSON has no NaN)".
 // Values outside a range are clamped and a note says so (never silently). Keys the reader does
 // not interpret are carried through unchanged (the matcher's analysis, timings, …).
 #pragma once
