@@ -184,6 +184,7 @@ void ToneMatchProcessor::applyRig(const RigSpec& rig) {
     p->endChangeGesture();
   }
   setMatchEq(rig.matchEqDb);
+  compare_.remeasure();  // a comparison in progress is level-matched to the new rig
   loader_.request(SlotKind::Pedal, rig.pedal.path, OnFailure::Clear);
   loader_.request(SlotKind::Amp, rig.amp.path, OnFailure::Clear);
   loader_.request(SlotKind::Ir, rig.ir.path, OnFailure::Clear);

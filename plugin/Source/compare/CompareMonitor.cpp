@@ -124,6 +124,11 @@ void CompareMonitor::updateGains(int n) noexcept {
 
 void CompareMonitor::process(float* left, float* right, int n) noexcept {
   if (n <= 0) return;
+  if (remeasure_.exchange(false, std::memory_order_relaxed)) {
+    // Start the window afresh: what the old rig played must not weigh in the new gains.
+    msMatched_ = msRig_ = msDry_ = 0.0;
+    heard_ = 0;
+  }
   measure(left, right, n);
   const int requested = requested_.load(std::memory_order_relaxed);
   if (requested != target_) {

@@ -12,7 +12,8 @@
 // side by side on what is being played: K-weighted (BS.1770) mean square over a ~3 s window,
 // like short-term loudness. RIG and BYPASS play at the gain that brings that loudness to
 // MATCHED's. The gains follow the playing while MATCHED plays and hold while comparing (and
-// through silence): a comparison plays at one fixed gain, found on what was just played.
+// through silence): a comparison plays at one fixed gain, found on what was just played. A new
+// rig starts the measurement afresh, so a comparison in progress follows it for one window.
 #pragma once
 
 #include <array>
@@ -50,6 +51,9 @@ class CompareMonitor {
   CompareMode mode() const noexcept { return static_cast<CompareMode>(requested_.load()); }
   /// Any thread: the gain (dB) RIG or BYPASS plays at now (0 for MATCHED).
   float gainDb(CompareMode mode) const noexcept;
+  /// Any thread: a new rig plays (A/B/C, a preset); its gains are measured again over the next
+  /// window of playing, even while comparing, and hold after that.
+  void remeasure() noexcept { remeasure_.store(true); }
 
   // --- audio thread, once per chunk, in this order: pushDry, the chain, process -------------
   /// The DI before the chain changes it in place (n ≤ maxBlock); a non-finite block counts as
@@ -76,6 +80,7 @@ class CompareMonitor {
   double msMatched_ = 0.0, msRig_ = 0.0, msDry_ = 0.0, msCoeff_ = 0.0;
   float gainRig_ = 1.0f, gainDry_ = 1.0f;  // applied at the end of the last chunk (linear)
   long heard_ = 0, settled_ = 1;  // samples of playing measured since prepare(); a full window
+  std::atomic<bool> remeasure_{false};
   std::array<std::atomic<float>, kCompareModeCount> publishedDb_{};
 
   // Crossfade: weights of the three signals at the fade's start, the mode faded to.

@@ -290,6 +290,33 @@ void comparingFromTheStart() {
   TM_CHECK(allocations == 0);
 }
 
+// A/B/C (any rig applied) while comparing: the comparison is level-matched to the new rig over
+// the next seconds of playing. Here the new rig is the same one 6 dB louder.
+void newRigWhileComparing() {
+  ToneMatchProcessor p;
+  setUp(p, 48000.0);
+  auto di = tmtest::loadDi();
+  di.resize(8 * 48000);
+  long allocations = 0;
+  play(p, di, allocations);
+  p.setCompareMode(CompareMode::Bypass);
+  play(p, di, allocations);
+  const float before = p.compareGainDb(CompareMode::Bypass);
+  auto louder = busyRig();
+  louder.params[tonematch::engine::paramIndex("output_level_db")] = 12.0;
+  p.applyRig(louder);
+  TM_CHECK(p.waitUntilLoaded(20000));
+  play(p, di, allocations);
+  const float after = p.compareGainDb(CompareMode::Bypass);
+  std::printf("  a rig 6 dB louder while in BYPASS: the gain goes from %+.2f to %+.2f dB\n", before,
+              after);
+  // 6 dB, within what the window's material changes by (the first 3 s of the riff against the
+  // last 3 s of the pass before: ~0.5 dB here, as a comparison chosen before playing shows).
+  TM_CHECK(std::abs(after - before - 6.0f) < 1.0f);
+  TM_CHECK(p.compareMode() == CompareMode::Bypass);  // choosing a rig does not end the comparison
+  TM_CHECK(allocations == 0);
+}
+
 // Not a parameter, not in the state; a restored session plays MATCHED.
 void notSaved() {
   ToneMatchProcessor p;
@@ -318,6 +345,7 @@ int main() {
   tmtest::run("compare latency at 44.1 kHz", latencyAt44k);
   tmtest::run("compare switches crossfade", switchesCrossfade);
   tmtest::run("compare on a mono output", monoOutput);
+  tmtest::run("compare with a new rig", newRigWhileComparing);
   tmtest::run("compare chosen before playing", comparingFromTheStart);
   tmtest::run("compare is not saved", notSaved);
   return tmtest::finish();
