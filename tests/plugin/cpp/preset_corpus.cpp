@@ -33,6 +33,7 @@ struct PresetCase {
   std::function<juce::File(const juce::File& path)> make;  ///< creates what is at `path`
   std::string badFile;  ///< Partial: the slot file the status must name
   bool stalled = false;  ///< on a mount that never answers a read: not read to fingerprint it
+  std::string says;      ///< Refused: words the message must hold (the value's place, not a byte)
 };
 
 std::string amp7() { return tmtest::asset("nam_models/amp_brown_g7.nam"); }
@@ -140,18 +141,18 @@ std::vector<PresetCase> cases() {
       {"param is null", Want::Refused, writes(preset("null"))},
       {"param is an object", Want::Refused, writes(preset("{\"db\": 7}"))},
       {"param is an array", Want::Refused, writes(preset("[7]"))},
-      {"param NaN", Want::Refused, writes(preset("NaN"))},
+      {"param NaN", Want::Refused, writes(preset("NaN")), "", false, "params.input_gain_db is NaN, not a finite number (JSON has no NaN)"},
       {"param nan", Want::Refused, writes(preset("nan"))},
-      {"param Infinity", Want::Refused, writes(preset("Infinity"))},
-      {"param -Infinity", Want::Refused, writes(preset("-Infinity"))},
-      {"param 1e400 (beyond a double)", Want::Refused, writes(preset("1e400"))},
-      {"param -1e400", Want::Refused, writes(preset("-1e400"))},
-      {"param 400 digits", Want::Refused, writes(preset("1" + std::string(400, '0')))},
+      {"param Infinity", Want::Refused, writes(preset("Infinity")), "", false, "params.input_gain_db is Infinity, not a finite number"},
+      {"param -Infinity", Want::Refused, writes(preset("-Infinity")), "", false, "params.input_gain_db is -Infinity, not a finite number"},
+      {"param 1e400 (beyond a double)", Want::Refused, writes(preset("1e400")), "", false, "params.input_gain_db is a number too large for a double"},
+      {"param -1e400", Want::Refused, writes(preset("-1e400")), "", false, "params.input_gain_db is a number too large for a double"},
+      {"param 400 digits", Want::Refused, writes(preset("1" + std::string(400, '0'))), "", false, "params.input_gain_db is a number too large for a double"},
       {"param hex", Want::Refused, writes(preset("0x10"))},
       {"param with a plus sign", Want::Refused, writes(preset("+7"))},
       {"param with a trailing dot", Want::Refused, writes(preset("7."))},
-      {"match EQ NaN", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(24, "NaN")))},
-      {"match EQ 1e400", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(24, "1e400")))},
+      {"match EQ NaN", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(24, "NaN"))), "", false, "match_eq.gains_db[0] is NaN"},
+      {"match EQ 1e400", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(24, "1e400"))), "", false, "match_eq.gains_db[0] is a number too large"},
       {"match EQ 23 gains", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(23, "1")))},
       {"match EQ 25 gains", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(25, "1")))},
       {"match EQ strings", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", gains(24, "\"1\"")))},
@@ -161,7 +162,7 @@ std::vector<PresetCase> cases() {
       {"amp path is true", Want::Refused, writes(preset("7", "true"))},
       {"IR path is an array", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "[\"" + cab4() + "\"]"))},
       {"loss is a string", Want::Refused, writes(R"({"rig": {}, "params": {}, "loss": "low"})")},
-      {"loss NaN", Want::Refused, writes(R"({"rig": {}, "params": {}, "loss": NaN})")},
+      {"loss NaN", Want::Refused, writes(R"({"rig": {}, "params": {}, "loss": NaN})"), "", false, "'loss' is NaN"},
       {"warnings are numbers", Want::Refused, writes(R"({"rig": {}, "params": {}, "warnings": [1, 2]})")},
       {"100 000 nested arrays", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", "\"x\": " + repeat("[", 100000) + repeat("]", 100000)))},
       {"65 nested objects", Want::Refused, writes(preset("7", "\"" + amp7() + "\"", "\"" + cab4() + "\"", "\"x\": " + repeat("{\"a\": ", 65) + "1" + repeat("}", 65)))},
@@ -256,6 +257,7 @@ void presetCorpus() {
     bool ok = seconds < kCaseSeconds && (c.stalled || fingerprint(file) == print);
     if (c.want == Want::Refused) {
       ok = ok && result.failed() && contains(message, file.getFileName().toStdString()) &&
+           contains(message, c.says) &&
            validUtf8(message) && message.size() < 2000 && snapshot(*p) == before;
     } else {
       ok = ok && result.wasOk() && validUtf8(status);
