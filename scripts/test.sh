@@ -29,7 +29,8 @@ cmake -S . -B build/plugin-asan -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=R
   -DCMAKE_CXX_FLAGS="$asan" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address \
   -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address -DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=address \
   -DPython_EXECUTABLE="$(command -v python)" >/dev/null
-cmake --build build/plugin-asan -j"$(nproc)" --target plugin_realtime_test plugin_state_test plugin_match_test >/dev/null
+cmake --build build/plugin-asan -j"$(nproc)" --target plugin_realtime_test plugin_state_test plugin_match_test \
+  plugin_compare_test plugin_bad_input_test >/dev/null
 
 echo "== pytest"
 TONEMATCH_TEST_BUILD="$PWD/build/tests" TONEMATCH_PLUGIN_BUILD="$PWD/build/plugin" \

@@ -53,7 +53,7 @@ def asan_build() -> PluginBuild:
         flags = "-fsanitize=address -fno-omit-frame-pointer -g"
         _cmake_build(build.folder,
                      ["plugin_realtime_test", "plugin_state_test", "plugin_match_test",
-                      "plugin_compare_test"],
+                      "plugin_compare_test", "plugin_bad_input_test"],
                      ["-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_CXX_FLAGS={flags}",
                       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address",
                       "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address",

@@ -5,9 +5,11 @@
   Infinity, numbers beyond a double, wrong types, 100 000-deep or unclosed nesting, an object
   with 100 000 keys, a 17 MiB file, invalid UTF-8, a lone surrogate, UTF-16, control characters,
   comments; the preset being a folder, FIFO, socket, device link, dangling link or link loop, or
-  vanished), 17 that load and name the model or IR that cannot be read (missing, folder, FIFO,
-  socket, device, text, wrong kind, relative, Windows path, newline in the name), 9 odd but
-  valid ones that load (BOM, CRLF, clamped 1e300, denormals, 4000 unknown keys, 1 MB name, …);
+  vanished; a NaN, Infinity or number beyond a double is named by its place, e.g.
+  "params.input_gain_db is NaN"), 17 that load and name the model or IR that cannot be read
+  (missing, folder, FIFO, socket, device, text, wrong kind, relative, Windows path, newline in
+  the name), 9 odd but valid ones that load (BOM, CRLF, clamped 1e300, denormals, 4000 unknown
+  keys, 1 MB name, …);
 * 5 preset saves: the presets folder is a file, cannot be created, is not writable, the name is
   taken by a folder (and, when not root, a read-only folder holding the preset), plus a replace;
 * 32 hostile outputs of the matcher child (a real fake interpreter found via TONEMATCH_PYTHON):
@@ -19,7 +21,7 @@ With a FUSE mount available (root), one more preset lies on a mount that never a
 read: refused after 10 s ("no answer from the disk"). Every case must end within 30 s, leave
 the preset (and the reference) unmodified, keep audio flowing; a refusal must change no
 parameter, slot, match EQ or A/B/C rig; no child may outlive its match and the bar must stay
-within 0…1 and never go back.
+within 0…1 and never go back. The same corpus runs again under AddressSanitizer (slow).
 """
 
 from __future__ import annotations
@@ -30,19 +32,31 @@ import re
 import subprocess
 import time
 
+import pytest
 import stalled_mount
 
 EXPECTED = {"preset": 96, "preset save": 5, "matcher output": 32}
 
 
 def test_bad_presets_and_matcher_output(plugin_build, tmp_home, tmp_path):
-    program = plugin_build.program("plugin_bad_input_test")
+    _run_corpus(plugin_build, tmp_home, tmp_path, {})
+
+
+@pytest.mark.slow
+def test_bad_input_under_address_sanitizer(asan_build, tmp_home, tmp_path):
+    # Hostile input is where out-of-bounds reads and leaks hide: the same corpus, every case.
+    _run_corpus(asan_build, tmp_home, tmp_path,
+                {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:halt_on_error=1"})
+
+
+def _run_corpus(build, tmp_home, tmp_path, extra_env):
+    program = build.program("plugin_bad_input_test")
     if not program.exists():  # a build folder made before this program existed
-        subprocess.run(["cmake", "--build", str(plugin_build.folder), "-j", "2", "--target",
+        subprocess.run(["cmake", "--build", str(build.folder), "-j", "2", "--target",
                         program.name], check=True, stdout=subprocess.DEVNULL)
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {**os.environ, "HOME": str(tmp_home), "TMPDIR": str(temp)}
+    env = {**os.environ, "HOME": str(tmp_home), "TMPDIR": str(temp), **extra_env}
     expected = dict(EXPECTED)
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with contextlib.ExitStack() as stack:
