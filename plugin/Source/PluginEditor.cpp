@@ -26,7 +26,7 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
       reverbWet_(owner.parameters(), "reverbWet", "Reverb Wet", 2),
       reverbSize_(owner.parameters(), "reverbRoomSize", "Reverb Size", 2),
       finalGain_(owner.parameters(), "finalEqGainDb", "Final Gain", 1),
-      outputLevel_(owner.parameters(), "outputLevelDb", "Output Level", 1),
+      outputLevel_(owner.parameters(), "outputLevelDb", "Output", 1),
       limiter_(owner.parameters(), "limiterCeilingDb", "Limiter", 1),
       outputMeter_(owner.outputLevels(), "OUT"),
       inputMeter_(owner.inputLevels(), "IN"),
@@ -75,6 +75,8 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
     return t.trim().equalsIgnoreCase("off") ? 0.0 : t.getDoubleValue();
   };
   limiter_.slider().updateText();
+  outputLevel_.slider().setTooltip("Output Level: the level the matcher sets so the match plays "
+                                   "at the reference's loudness (after the final gain)");
   limiter_.slider().setTooltip("Limiter: the ceiling no output sample passes (the last stage; no "
                                "latency). The matcher sets it when the rig peaks more than the "
                                "reference at the same loudness; at 0 dB it is off");
