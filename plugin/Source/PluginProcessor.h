@@ -17,6 +17,7 @@
 #include "loading/RigLoader.h"
 #include "rig/MatchedRigs.h"
 #include "rig/RigJson.h"
+#include "state/AsyncPresetLoader.h"
 #include "tonematch/engine/chain.h"
 #include "ui/MeterLevels.h"
 
@@ -119,6 +120,8 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   MeterLevels& outputLevels() noexcept { return outputLevels_; }
 
   juce::AudioProcessorValueTreeState& parameters() { return apvts_; }
+  /// LOAD PRESET's reader (PresetManager::loadAsync); message thread.
+  AsyncPresetLoader& presetLoader() { return presetLoader_; }
   /// Host-rate latency reported to the host (the chain's resamplers; 0 at 48 kHz).
   int chainLatency() const { return chain_.latencySamples(); }
 
@@ -152,8 +155,12 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   CompareMonitor compare_;  // prepared with the chain; the audio thread mixes its output
   CaptureRing capture_;   // written by the audio thread only (plain stores + one atomic)
   MatchedRigs matched_;
-  // Last: destroyed first, so a running match is killed while everything it uses still exists.
+  // Near the end: destroyed early, so a running match is killed while everything it uses still
+  // exists.
   std::unique_ptr<MatchController> matcher_;
+  // Last: destroyed first, so no preset is applied to a processor being torn down, and a
+  // stuck preset read is abandoned before anything else goes.
+  AsyncPresetLoader presetLoader_{*this};
 
   JUCE_DECLARE_NON_COPYABLE_WITH_LEAK_DETECTOR(ToneMatchProcessor)
 };

@@ -10,6 +10,8 @@
   (missing, folder, FIFO, socket, device, text, wrong kind, relative, Windows path, newline in
   the name), 9 odd but valid ones that load (BOM, CRLF, clamped 1e300, denormals, 4000 unknown
   keys, 1 MB name, …);
+* 2 presets through LOAD PRESET as the editor runs it (PresetManager::loadAsync): the same rig
+  as the synchronous load, and of two loads in a row only the later applied and reported;
 * 5 preset saves: the presets folder is a file, cannot be created, is not writable, the name is
   taken by a folder (and, when not root, a read-only folder holding the preset), plus a replace;
 * 32 hostile outputs of the matcher child (a real fake interpreter found via TONEMATCH_PYTHON):
@@ -18,10 +20,13 @@
   process that holds the pipe open, killed by SIGKILL or SIGSEGV, binary junk and 30 MB on stderr.
 
 With a FUSE mount available (root), one more preset lies on a mount that never answers a
-read: refused after 10 s ("no answer from the disk"). Every case must end within 30 s, leave
-the preset (and the reference) unmodified, keep audio flowing; a refusal must change no
-parameter, slot, match EQ or A/B/C rig; no child may outlive its match and the bar must stay
-within 0…1 and never go back. The same corpus runs again under AddressSanitizer (slow).
+read: refused after 10 s ("no answer from the disk"), and its asynchronous load returns at once,
+a message posted meanwhile is handled within 100 ms, a processor destroyed while its read is
+stuck is not held up or called back, and once the mount answers the load is refused with the
+preset named. Every case must end within 30 s, leave the preset (and the reference) unmodified,
+keep audio flowing; a refusal must change no parameter, slot, match EQ or A/B/C rig; no child
+may outlive its match and the bar must stay within 0…1 and never go back. The same corpus runs
+again under AddressSanitizer (slow).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import time
 import pytest
 import stalled_mount
 
-EXPECTED = {"preset": 96, "preset save": 5, "matcher output": 32}
+EXPECTED = {"preset": 96, "async preset": 2, "preset save": 5, "matcher output": 32}
 
 
 def test_bad_presets_and_matcher_output(plugin_build, tmp_home, tmp_path):
@@ -65,14 +70,17 @@ def _run_corpus(build, tmp_home, tmp_path, extra_env):
             mount = stack.enter_context(stalled_mount.stalled_mount(tmp_path / "mnt"))
             env["TONEMATCH_STALLED_FILE"] = str(mount.file)
             expected["preset"] += 1
+            expected["async preset"] += 1
         with out.open("w") as stdout, err.open("w") as stderr:
             proc = subprocess.Popen([str(program)], env=env, stdout=stdout, stderr=stderr)
         deadline = time.monotonic() + 600
         while proc.poll() is None and time.monotonic() < deadline:
             # The plugin gave up on the stalled read after 10 s, but its helper thread is still
-            # blocked in the kernel, and a process cannot finish exiting until it returns: the
-            # mount answers (with an error) once that case is done.
-            if mount is not None and "| on a stalled mount |" in out.read_text(errors="replace"):
+            # blocked in the kernel, and a process cannot finish exiting until it returns. The
+            # asynchronous load then stalls too, checks the message thread, and says it waits:
+            # the mount answers (with an error) only then, which is what ends that load.
+            if mount is not None and "async preset | on a stalled mount | waiting" in out.read_text(
+                    errors="replace"):
                 mount.release()
             time.sleep(0.2)
         if proc.poll() is None:
@@ -90,8 +98,8 @@ def _run_corpus(build, tmp_home, tmp_path, extra_env):
         expected["preset save"] += 1
     assert counts == expected
     # Each case printed one line with its time: none came near the limit.
-    cases = [re.match(r"  (preset save|preset|matcher output) \| .*? ([0-9.]+) s: ", line)
-             for line in run.stdout.splitlines()]
+    case = re.compile(r"  (preset save|preset|async preset|matcher output) \| .*? ([0-9.]+) s: ")
+    cases = [case.match(line) for line in run.stdout.splitlines()]
     times = [float(m.group(2)) for m in cases if m]
     assert len(times) == sum(expected.values()) and max(times) < 30.0
     # Nothing left behind: the matcher's work folders, the fake interpreters, the presets.

@@ -45,24 +45,36 @@ juce::Result PresetManager::save(const ToneMatchProcessor& processor, const juce
   return juce::Result::ok();
 }
 
-juce::Result PresetManager::load(ToneMatchProcessor& processor, const juce::File& file) {
+juce::Result PresetManager::read(const juce::File& file, RigSpec& rig,
+                                 const std::function<bool()>& stop) {
   const auto path = file.getFullPathName().toStdString();
   std::string text;
   try {
     // Read as the loader reads models (regular files only, on a helper thread, at most 10 s),
-    // so a preset on a mount that stopped answering cannot freeze the message thread for good.
-    text = readRegularFile(path, kMaxPresetBytes);
+    // so a preset on a mount that stopped answering cannot hold its caller for good.
+    text = readRegularFile(path, kMaxPresetBytes, kFileReadTimeoutMs, stop);
   } catch (const FileReadError& e) {
     return juce::Result::fail(e.what());
   }
   try {
-    auto rig = parseRig(text, path, file.getParentDirectory().getFullPathName().toStdString());
+    rig = parseRig(text, path, file.getParentDirectory().getFullPathName().toStdString());
     if (rig.name.empty()) rig.name = file.getFileNameWithoutExtension().toStdString();
-    processor.applyRig(rig);
     return juce::Result::ok();
   } catch (const RigError& e) {
     return juce::Result::fail(e.what());
   }
+}
+
+juce::Result PresetManager::load(ToneMatchProcessor& processor, const juce::File& file) {
+  RigSpec rig;
+  const auto result = read(file, rig);
+  if (result.wasOk()) processor.applyRig(rig);
+  return result;
+}
+
+void PresetManager::loadAsync(ToneMatchProcessor& processor, const juce::File& file,
+                              std::function<void(const juce::Result&)> onDone) {
+  processor.presetLoader().load(file, std::move(onDone));
 }
 
 }  // namespace tonematch::plugin

@@ -2,7 +2,11 @@
 // ~/Documents/ToneMatchAI/Presets/ by default.
 #pragma once
 
+#include <functional>
+
 #include <juce_core/juce_core.h>
+
+#include "rig/RigJson.h"
 
 namespace tonematch::plugin {
 
@@ -22,6 +26,15 @@ class PresetManager {
   /// Parses the preset strictly and applies it (message thread). Missing model/IR files do not
   /// fail the load: the processor's status names them.
   static juce::Result load(ToneMatchProcessor& processor, const juce::File& file);
+  /// What LOAD PRESET calls (message thread): returns at once, reads the preset on the
+  /// processor's preset thread and applies it on the message thread, then calls `onDone` there
+  /// with what `load` would have returned. A later call wins: the earlier preset is not applied
+  /// and its `onDone` is not called; nor is anything once the processor is destroyed.
+  static void loadAsync(ToneMatchProcessor& processor, const juce::File& file,
+                        std::function<void(const juce::Result&)> onDone);
+  /// Reads and parses a preset (any thread), giving up on the read when `stop()` returns true.
+  static juce::Result read(const juce::File& file, RigSpec& rig,
+                           const std::function<bool()>& stop = {});
 };
 
 }  // namespace tonematch::plugin

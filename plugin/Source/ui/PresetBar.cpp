@@ -65,12 +65,20 @@ void PresetBar::chooseLoadFile() {
       juce::FileBrowserComponent::openMode | juce::FileBrowserComponent::canSelectFiles,
       [this](const juce::FileChooser& fc) {
         const auto file = fc.getResult();
-        if (!file.existsAsFile()) return;
-        const auto result = PresetManager::load(processor_, file);
+        if (file == juce::File()) return;  // cancelled; a missing file is named by the load
         if (onMessage)
-          onMessage(result.wasOk() ? "Loaded preset " + file.getFileNameWithoutExtension()
-                                   : result.getErrorMessage(),
-                    result.failed());
+          onMessage("Loading preset " + file.getFileNameWithoutExtension() +
+                        juce::String::fromUTF8("\xe2\x80\xa6"),
+                    false);
+        // The read may wait up to 10 s on a stalled network mount; the editor stays usable and
+        // may be closed meanwhile, so the outcome reaches this bar only if it still exists.
+        juce::Component::SafePointer<PresetBar> safe(this);
+        PresetManager::loadAsync(processor_, file, [safe, file](const juce::Result& result) {
+          if (safe == nullptr || !safe->onMessage) return;
+          safe->onMessage(result.wasOk() ? "Loaded preset " + file.getFileNameWithoutExtension()
+                                         : result.getErrorMessage(),
+                          result.failed());
+        });
       });
 }
 

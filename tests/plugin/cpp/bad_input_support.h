@@ -58,6 +58,8 @@ bool contains(const std::string& text, const std::string& part);
 std::map<std::string, int>& counts();
 
 void presetCorpus();
+/// LOAD PRESET's asynchronous load; after presetCorpus (its stalled case leaves the mount stalled).
+void presetAsync();
 void presetSaving();
 void matcherOutputCorpus();
 

@@ -121,6 +121,7 @@ int main() {
   int rc = 1;
   std::thread tests([&] {
     tmtest::run("presetCorpus", presetCorpus);
+    tmtest::run("presetAsync", presetAsync);
     tmtest::run("presetSaving", presetSaving);
     tmtest::run("matcherOutputCorpus", matcherOutputCorpus);
     int total = 0;

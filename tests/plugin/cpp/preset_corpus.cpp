@@ -1,4 +1,5 @@
-// Hostile presets through PresetManager::load (what LOAD PRESET calls) on the real processor:
+// Hostile presets through PresetManager::load (LOAD PRESET's loadAsync reads them the same way,
+// preset_async.cpp) on the real processor:
 // malformed or crafted JSON, numbers JSON cannot hold, deep nesting, oversized files, bad
 // encodings, and preset paths or slot paths that are not regular files. A refused preset changes
 // nothing; a preset whose model or IR cannot be read loads the rest and the status names the file.
