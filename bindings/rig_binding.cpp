@@ -59,5 +59,6 @@ void bindRig(py::module_& m) {
         "on a document that cannot be used.");
   m.attr("RIG_SCHEMA_VERSION") = engine::kRigSchemaVersion;
   m.attr("RIG_MAX_JSON_DEPTH") = engine::kRigMaxJsonDepth;
+  m.attr("RIG_MAX_FILE_BYTES") = engine::kRigMaxFileBytes;
   m.attr("MATCH_EQ_LIMIT_DB") = static_cast<double>(engine::kMatchEqLimitDb);
 }

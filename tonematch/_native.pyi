@@ -10,6 +10,7 @@ import numpy.typing as npt
 RIG_SCHEMA_VERSION: int
 RIG_MAX_JSON_DEPTH: int
 MATCH_EQ_LIMIT_DB: float
+RIG_MAX_FILE_BYTES: int
 
 class ParamTableRow(TypedDict):
     """One row of the engine's parameter table."""

@@ -22,7 +22,7 @@ from tonematch import _native
 from tonematch.safe_io import InputError, check_regular_file, read_regular_bytes, replace_atomic
 
 SCHEMA_VERSION: int = _native.RIG_SCHEMA_VERSION
-MAX_RIG_BYTES = 16 << 20  # a rig is a few kB; this refuses whole disks given by mistake
+MAX_RIG_BYTES: int = _native.RIG_MAX_FILE_BYTES  # the engine's limit for every rig reader
 # Rigs nest three levels; deeper documents are hostile or broken (the engine's limit, used for
 # every JSON document this package reads).
 MAX_JSON_DEPTH: int = _native.RIG_MAX_JSON_DEPTH

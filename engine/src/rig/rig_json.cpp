@@ -22,7 +22,6 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr std::size_t kMaxRigBytes = 16u << 20;  // a rig is a few kB; refuses whole disks
 
 // Keys the codec interprets; everything else is carried through in extraJson.
 constexpr const char* kKnownKeys[] = {"name",           "rig",      "params",      "match_eq",
@@ -251,7 +250,7 @@ RigDocument readRigJsonFile(const std::string& path) {
   std::error_code ec;
   const fs::path file = fs::u8path(path);
   if (!fs::is_regular_file(file, ec)) fail(path, "not a readable rig file (missing or not a regular file)");
-  if (fs::file_size(file, ec) > kMaxRigBytes) fail(path, "too large for a rig file (over 16 MiB)");
+  if (fs::file_size(file, ec) > kRigMaxFileBytes) fail(path, "too large for a rig file (over 16 MiB)");
   std::ifstream in(file, std::ios::binary);
   if (!in) fail(path, "cannot open the file");
   std::ostringstream text;

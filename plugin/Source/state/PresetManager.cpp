@@ -6,10 +6,6 @@
 
 namespace tonematch::plugin {
 
-namespace {
-constexpr std::size_t kMaxPresetBytes = 16u << 20;  // as the rig codec's file limit
-}  // namespace
-
 juce::File PresetManager::defaultFolder() {
   return juce::File::getSpecialLocation(juce::File::userDocumentsDirectory)
       .getChildFile("ToneMatchAI")
@@ -52,7 +48,7 @@ juce::Result PresetManager::read(const juce::File& file, RigSpec& rig,
   try {
     // Read as the loader reads models (regular files only, on a helper thread, at most 10 s),
     // so a preset on a mount that stopped answering cannot hold its caller for good.
-    text = readRegularFile(path, kMaxPresetBytes, kFileReadTimeoutMs, stop);
+    text = readRegularFile(path, engine::kRigMaxFileBytes, kFileReadTimeoutMs, stop);
   } catch (const FileReadError& e) {
     return juce::Result::fail(e.what());
   }

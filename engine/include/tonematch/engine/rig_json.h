@@ -27,6 +27,9 @@ inline constexpr int kRigMaxJsonDepth = 64;
 /// A rig's objects hold a few dozen keys; one with more is refused before parsing (the ordered
 /// parser's key lookup is linear, so 16 MiB of keys would take hours).
 inline constexpr std::size_t kRigMaxObjectMembers = 4096;
+/// A rig file (or preset) is a few kB; a larger one than this is refused unread (whole disks
+/// or media given by mistake). Every reader of rig files uses this limit.
+inline constexpr std::size_t kRigMaxFileBytes = 16u << 20;
 
 /// A rig document that cannot be used; what() names the source and the problem.
 class RigFormatError : public std::runtime_error {
