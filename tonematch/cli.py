@@ -65,6 +65,8 @@ def _info(args: argparse.Namespace) -> int:
 
 def _process(args: argparse.Namespace) -> int:
     """Runs an audio file through one .nam model with the C++ engine."""
+    from tonematch.render import RENDER_CHUNK
+
     check_outputs({"output": args.output}, [args.input, args.model])
     model = _model(args.model)
     with open_regular(args.input, "input file") as fh:
@@ -90,7 +92,10 @@ def _process(args: argparse.Namespace) -> int:
     mono = audio.mean(axis=1).astype(np.float32)
     if not np.all(np.isfinite(mono)):
         raise InputError(f"{args.input}: contains NaN or infinite samples")
-    out = model.process(mono)
+    # In chunks (the model keeps its state between calls, so the samples are the same): Ctrl-C
+    # is seen between native calls instead of after the whole file.
+    out = np.concatenate([model.process(mono[i:i + RENDER_CHUNK])
+                          for i in range(0, len(mono), RENDER_CHUNK)])
     with StagedOutputs() as staged:  # a failed run never leaves a half-written file
         sf.write(staged.path(args.output), out, int(rate), subtype="FLOAT", format="WAV")
         staged.commit()

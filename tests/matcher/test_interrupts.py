@@ -134,3 +134,19 @@ def test_ctrl_c_during_process(tmp_path: Path) -> None:
     work = tmp_path / "work"
     _ctrl_c_after_start(tmp_path, ["process", "--model", str(AMP), "--in", str(di), "--out",
                                    str(work / "out.wav")], "out.wav")
+
+
+def test_process_in_chunks_gives_the_samples_of_one_call(tmp_path: Path) -> None:
+    # `process` feeds the model in chunks so Ctrl-C is seen between them; the model keeps its
+    # state across calls, so the file is what one call over the whole DI gives.
+    from tonematch._native import NamModel
+
+    riff, rate = sf.read(str(EXAMPLES / "di_riff_a.wav"), dtype="float32")
+    di = np.tile(riff, 3)  # 30 s: several chunks
+    sf.write(tmp_path / "di.wav", di, rate, subtype="FLOAT")
+    run = subprocess.run([sys.executable, "-m", "tonematch", "process", "--model", str(AMP),
+                          "--in", str(tmp_path / "di.wav"), "--out", str(tmp_path / "out.wav")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    out, _ = sf.read(str(tmp_path / "out.wav"), dtype="float32")
+    assert np.array_equal(out, NamModel(str(AMP)).process(di))
