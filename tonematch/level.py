@@ -25,7 +25,7 @@ HEADROOM_DB = 1.0
 # an amp model is already compressed; 12 dB of peak limiting on top is heard as squashed
 # attacks, and beyond it the level gives way instead (the match stays quieter).
 MAX_LIMITING_DB = 12.0
-LIMITER_OFF_DB = 0.0  # the limiter ceiling at which it is off (the top of its range)
+LIMITER_OFF_DB = RANGES["limiter_ceiling_db"].high  # the top of its range turns it off
 LEVEL_PASSES = 4  # corrections of the level for what the limiter takes off
 LEVEL_TOLERANCE_LU = 0.2
 
@@ -86,8 +86,8 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     than the reference's (a higher crest factor: only a limiter lets loudness and peak both
     match). Limiting takes off some loudness: `render_at` (the render as the chain plays it at
     a setting, e.g. `tonematch._native.apply_output_stages`) lets the level be corrected on the
-    limited output. At most MAX_LIMITING_DB is
-    taken off the peaks; beyond that the level gives way, as without a limiter."""
+    limited output. At most MAX_LIMITING_DB is taken off the peaks; beyond that the level
+    gives way, as without a limiter."""
     loudness, peak = _loudness_and_peak(render)
     if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
         return LevelSetting(0.0)
@@ -95,11 +95,12 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     ceiling = target.ceiling_dbfs
     limiter = RANGES["limiter_ceiling_db"]
     if peak + wanted <= ceiling or not limiter.low <= ceiling < limiter.high:
-        return LevelSetting(output_level_db(render, target))
+        return LevelSetting(_in_range(min(wanted, ceiling - peak)))
     most = ceiling - peak + MAX_LIMITING_DB
     setting = LevelSetting(_in_range(min(wanted, most)), round(ceiling, 2))
-    for _ in range(LEVEL_PASSES if render_at is not None else 0):
-        assert render_at is not None
+    if render_at is None:
+        return setting
+    for _ in range(LEVEL_PASSES):
         miss = target.lufs - _loudness_and_peak(render_at(setting))[0]
         if not math.isfinite(miss) or abs(miss) < LEVEL_TOLERANCE_LU:
             break
