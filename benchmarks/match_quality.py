@@ -11,7 +11,10 @@ What it measures
     through the hidden rig (`_metrics.py`): 1/3-octave spectral error, MR-STFT distance, crest
     factor difference, integrated loudness difference (LU) and output peak (dBFS). Where the
     hidden rig is bundled gear: amp top-1/top-3 (the rig and its two alternatives), amp voicing
-    top-1/top-3, cabinet top-1, pedal presence (pedal vs none) and the exact pedal.
+    top-1/top-3, cabinet top-1, pedal presence (pedal vs none) and the exact pedal; and the
+    truth check: the hidden rig tuned by `tonematch tune` on the same DI and reference, its
+    loss against the pick's (a search miss when the true rig scores better, a loss miss when
+    it does not).
 
 Baselines, scored the same way
     raw DI and match EQ (the reference/DI long-term spectrum difference, 1/6-octave smoothed,
@@ -195,6 +198,39 @@ def run_matcher(di_path: Path, ref_path: Path, work: Path, args: argparse.Namesp
     return json.loads(rig_path.read_text(encoding="utf-8")), rendered.mean(axis=1), seconds, ""
 
 
+def truth_check(hidden_rig: dict[str, Any], matched: dict[str, Any], di_path: Path,
+                ref_path: Path, work: Path, args: argparse.Namespace,
+                env: dict[str, str]) -> dict[str, Any]:
+    """Does the matcher's own loss prefer the hidden rig to its pick?
+
+    The hidden rig (its gear, its settings as the starting point) is tuned on the same DI and
+    reference with the same budget (`tonematch tune`), then both verified losses are compared.
+    The true rig scoring better means the search missed it; scoring worse means the loss
+    itself prefers another rig, whatever the search does.
+    """
+    hidden_path, tuned_path = work / "hidden_rig.json", work / "hidden_tuned.json"
+    hidden_path.write_text(json.dumps(hidden_rig), encoding="utf-8")
+    tuned_path.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "tonematch", "tune", "--rig", str(hidden_path), "--di",
+           str(di_path), "--ref", str(ref_path), "--out", str(tuned_path), "--budget",
+           args.budget, "--seed", "0", "--progress", "none"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=args.timeout)
+    if proc.returncode != 0 or not tuned_path.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
+        return {"error": f"exit {proc.returncode}: " + " / ".join(tail)}
+    tuned = json.loads(tuned_path.read_text(encoding="utf-8"))
+    true_loss, pick_loss = float(tuned["loss"]), float(matched["loss"])
+
+    def rig_part(rig_json: dict[str, Any]) -> float | None:
+        part = (rig_json.get("loss_components") or {}).get("rig")
+        return round(float(part), 4) if part is not None else None
+
+    return {"true_rig_loss": round(true_loss, 4), "matched_loss": round(pick_loss, 4),
+            "true_rig_rig_part": rig_part(tuned), "matched_rig_part": rig_part(matched),
+            "true_rig_scores_better": true_loss < pick_loss}
+
+
 def identification(hidden: dict[str, Any], rig_json: dict[str, Any]) -> dict[str, bool]:
     """Did the matcher name the hidden bundled gear? (amp/voicing over the rig and its two
     alternatives; cabinet and pedal of the rig itself)."""
@@ -272,6 +308,8 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
                           "pedal_checks": (rig_json.get("analysis") or {}).get("pedal_checks")}
         if case.hidden.rig_json is not None:
             row["identification"] = identification(case.hidden.rig_json["rig"], rig_json)
+            row["truth_check"] = truth_check(case.hidden.rig_json, rig_json, di_path, ref_path,
+                                             work, args, env)
     return row
 
 
@@ -324,7 +362,13 @@ def identification_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
     misses)."""
     lib = [r for r in rows if r["hidden_kind"] == "library"]
     flags = [r.get("identification") or dict.fromkeys(IDENT_KEYS, False) for r in lib]
-    return {k: _rate([f[k] for f in flags]) for k in IDENT_KEYS} | {"cases": len(lib)}
+    checked = [r["truth_check"] for r in lib if "true_rig_scores_better" in
+               (r.get("truth_check") or {})]
+    return {k: _rate([f[k] for f in flags]) for k in IDENT_KEYS} | {
+        "cases": len(lib),
+        # Search misses (the loss prefers the true rig) vs loss misses (it prefers the pick).
+        "true_rig_scores_better": f"{sum(c['true_rig_scores_better'] for c in checked)}"
+                                  f"/{len(checked)}"}
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -407,7 +451,9 @@ def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
                   + ", ".join(f"{k} {v}" for k, v in w.items()), ""]
     for g, ident in summary["identification"].items():
         lines += [f"identification, {g} cases with a bundled hidden rig ({ident['cases']}): "
-                  + ", ".join(f"{k} {_pct(ident[k])}" for k in IDENT_KEYS), ""]
+                  + ", ".join(f"{k} {_pct(ident[k])}" for k in IDENT_KEYS)
+                  + f"; the tuned true rig scores better than the pick in "
+                  f"{ident.get('true_rig_scores_better', '-')}", ""]
     lines += ["| target | value | threshold | result |", "|---|---:|---:|---|"]
     for c in summary["targets"]:
         pct = "top" in c["target"] or "pedal" in c["target"]
@@ -424,7 +470,8 @@ def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
 def case_table(rows: list[dict[str, Any]]) -> str:
     """Per-case Markdown table."""
     lines = ["| case | DI → reference | hidden | matched | 1/3-oct (EQ, floor) | MR-STFT (EQ) | "
-             "crest (EQ) | loud LU | s |", "|---|---|---|---|---:|---:|---:|---:|---:|"]
+             "crest (EQ) | loud LU | loss true rig / pick | s |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         h = r["hidden"]
         if r["hidden_kind"] == "library":
@@ -434,6 +481,7 @@ def case_table(rows: list[dict[str, Any]]) -> str:
         m = (r.get("matched") or {}).get("rig") or {}
         matched = " → ".join(x for x in (m.get("fx_nam"), m.get("amp_nam"), m.get("ir")) if x)
         s, e, f = (r["scores"].get(k, {}) for k in ("matcher", "match_eq", "floor"))
+        t = r.get("truth_check") or {}
         perf = (f"{r['di']['source']} {r['di']['style']} → {r['reference']['source']} "
                 f"{r['reference']['style']}")
         lines.append(
@@ -442,6 +490,7 @@ def case_table(rows: list[dict[str, Any]]) -> str:
             f"{_fmt(f.get('spectral_err_db'))}) | {_fmt(s.get('mrstft_db'))} "
             f"({_fmt(e.get('mrstft_db'))}) | {_fmt(s.get('crest_db_err'))} "
             f"({_fmt(e.get('crest_db_err'))}) | {_fmt(s.get('loudness_err_lu'))} | "
+            f"{_fmt(t.get('true_rig_loss'))} / {_fmt(t.get('matched_loss'))} | "
             f"{r['match_seconds']:.0f} |")
     return "\n".join(lines)
 
