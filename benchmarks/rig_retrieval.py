@@ -12,8 +12,9 @@ Reported per method: amp top-1 and top-3, amp voicing top-1 (captures of one voi
 gains count), cabinet top-1, pedal presence (pedal vs none) of the top pick, the whole rig top-1
 and the median rank of the true rig. Methods: the hand-weighted four-part loss the matcher used
 before (`four_part`), the level-free long-term spectrum alone (`ltas`), the same after the best
-peak-EQ correction (`ltas_eq_free`), and the learned rig metric (`rig_metric`, what the matcher
-uses now).
+peak-EQ correction (`ltas_eq_free`), the learned rig metric (`rig_metric`) and the same metric
+conditioned on the candidates' performance, the DI (`rig_metric_di`, what the matcher uses now:
+`tonematch.di_conditioning`).
 
     python benchmarks/rig_retrieval.py --split dev       # writes results/rig_retrieval_dev.json
 """
@@ -34,6 +35,7 @@ from _cases import IRS, MODELS, bundled, voicing_of
 from _provenance import provenance, require_clean_tree
 
 from tonematch.analysis import Features, analyse, third_octave_centres
+from tonematch.di_conditioning import metric_for_di
 from tonematch.library.performances import REGISTERS, SCALES, STYLES, Performance
 from tonematch.library.rig_metric_build import PLAYING_LEVEL_DB, reference_params
 from tonematch.loss import brightness_loss, envelope_loss, harmonic_loss, spectral_loss
@@ -106,15 +108,23 @@ def eq_free(d: np.ndarray) -> float:
     return float(np.sqrt(best))
 
 
-Method = Callable[[Features, Features], float]
+# (query, candidate, the candidates' performance) → distance
+Method = Callable[[Features, Features, str], float]
 METHODS: dict[str, Method] = {
     # the matcher's loss before the rig metric: spectral + harmonic + ½ envelope + ½ brightness
-    "four_part": lambda q, c: (spectral_loss(c.bands_db, q.bands_db) + harmonic_loss(c, q)
-                               + 0.5 * envelope_loss(c, q) + 0.5 * brightness_loss(c, q)),
-    "ltas": lambda q, c: spectral_loss(c.bands_db, q.bands_db),
-    "ltas_eq_free": lambda q, c: eq_free(q.bands_db - c.bands_db),
-    "rig_metric": lambda q, c: load_metric().distance(describe(c), describe(q)),
+    "four_part": lambda q, c, _: (spectral_loss(c.bands_db, q.bands_db) + harmonic_loss(c, q)
+                                  + 0.5 * envelope_loss(c, q) + 0.5 * brightness_loss(c, q)),
+    "ltas": lambda q, c, _: spectral_loss(c.bands_db, q.bands_db),
+    "ltas_eq_free": lambda q, c, _: eq_free(q.bands_db - c.bands_db),
+    "rig_metric": lambda q, c, _: load_metric().distance(describe(c), describe(q)),
 }
+
+
+def conditioned_method(perfs: dict[str, np.ndarray], jobs: int) -> Method:
+    """The rig metric conditioned on the candidates' performance (the DI), as the matcher
+    uses it."""
+    metrics = {name: metric_for_di(x, jobs)[0] for name, x in perfs.items()}
+    return lambda q, c, di: metrics[di].distance(describe(c), describe(q))
 
 
 def evaluate(rigs: list[RigSpec], cands: dict[tuple[int, str], list[Features]],
@@ -129,7 +139,7 @@ def evaluate(rigs: list[RigSpec], cands: dict[tuple[int, str], list[Features]],
         for other in names:
             if other == p:
                 continue
-            scores = np.array([min(method(q, c) for c in cands[j, other])
+            scores = np.array([min(method(q, c, other) for c in cands[j, other])
                                for j in range(len(rigs))])
             order = np.argsort(scores, kind="stable")
             top = [rigs[j] for j in order[:3]]
@@ -178,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         done = dict(zip(items, pool.map(work, items), strict=True))
     cands = {k: v[0] for k, v in done.items()}
     queries = {k: v[1] for k, v in done.items()}
-    table = {name: evaluate(rigs, cands, queries, names, m) for name, m in METHODS.items()}
+    methods = {**METHODS, "rig_metric_di": conditioned_method(perfs, args.jobs)}
+    table = {name: evaluate(rigs, cands, queries, names, m) for name, m in methods.items()}
     cols = ["amp_top1", "amp_top3", "voicing_top1", "cab_top1", "pedal_presence", "rig_top1",
             "median_rank"]
     print(f"rig retrieval, {args.split}: {len(rigs)} rigs × {len(names)} performances "

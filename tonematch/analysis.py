@@ -16,6 +16,7 @@ import numpy as np
 from tonematch.audio_io import RATE
 
 if TYPE_CHECKING:
+    from tonematch.rig_metric import RigMetric
     from tonematch.time_fx import TimeEffects
 
 N_FFT = 4096
@@ -75,6 +76,9 @@ class Features:
     # A reference's delay and reverb (`tonematch.time_fx.detect`), set by the matcher: the
     # post-FX search fits only the effects found here. None = not looked for = none fitted.
     time_effects: TimeEffects | None = None
+    # The rig metric this reference is compared with, conditioned on the user's DI
+    # (`tonematch.di_conditioning`), set by the matcher. None = the shipped metric.
+    rig_metric: RigMetric | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly summary."""

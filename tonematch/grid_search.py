@@ -23,7 +23,7 @@ from tonematch.audio_io import RATE
 from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
 from tonematch.loss import LossParts, spectral_loss, tone_loss
 from tonematch.render import chain_ir
-from tonematch.rig_metric import describe, descriptor, load_metric
+from tonematch.rig_metric import describe, descriptor, metric_for
 
 
 @dataclass(frozen=True)
@@ -136,17 +136,39 @@ def render_combo(pool: ModelPool, combo: Combo, di: np.ndarray,
     return pool.get(combo.amp.path).process(pedal_out)
 
 
+@dataclass(frozen=True)
+class ApproxCabs:
+    """An amp output as each cabinet would shape it, without convolving: band powers from
+    the amp's long-term spectrum × the IR's band gains; distortion features from a generic
+    cabinet-like filter (they barely depend on which cabinet)."""
+
+    cab_like: Features
+    powers: np.ndarray  # cabinets × bands, linear
+    bands_db: np.ndarray  # cabinets × bands, level-free dB
+
+    @property
+    def descriptors(self) -> np.ndarray:
+        """Rig-metric descriptors, one row per cabinet."""
+        return np.array([descriptor(b, self.cab_like.flatness, self.cab_like.crest_db)
+                         for b in self.bands_db])
+
+
+def approx_cabs(amp_out: np.ndarray, ir_paths: list[Path]) -> ApproxCabs:
+    """The amp output through each IR, in the band domain."""
+    raw = analyse(amp_out)
+    powers = np.array([raw.band_power * ir_band_gains(p) for p in ir_paths])
+    bands = 10 * np.log10(powers / powers.sum(axis=1, keepdims=True))
+    return ApproxCabs(analyse(sosfilt(_CAB_LIKE, amp_out)), powers, bands)
+
+
 def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry],
                   ref: Features) -> list[Scored]:
     """Scores the combo with every IR, using band-domain convolution for the spectral parts."""
-    cab_like = analyse(sosfilt(_CAB_LIKE, amp_out))
-    raw = analyse(amp_out)
+    cabs = approx_cabs(amp_out, [ir.path for ir in irs])
+    cab_like, powers, bands = cabs.cab_like, cabs.powers, cabs.bands_db
     ref_centroid, ref_high = band_brightness(ref.band_power)
     shared = tone_loss(cab_like, ref)  # the parts that do not depend on the cabinet
-    powers = np.array([raw.band_power * ir_band_gains(ir.path) for ir in irs])
-    bands = 10 * np.log10(powers / powers.sum(axis=1, keepdims=True))
-    descriptors = np.array([descriptor(b, cab_like.flatness, cab_like.crest_db) for b in bands])
-    rig = load_metric().distances(descriptors, describe(ref)[None, :])
+    rig = metric_for(ref).distances(cabs.descriptors, describe(ref)[None, :])
     out = []
     for ir, bp, bands_db, rig_part in zip(irs, powers, bands, rig, strict=True):
         centroid, high = band_brightness(bp)

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from tonematch.analysis import Features
-from tonematch.rig_metric import describe, load_metric
+from tonematch.rig_metric import describe, metric_for
 
 WEIGHTS = {"spectral": 0.0, "harmonic": 0.0, "envelope": 0.25, "brightness": 0.0, "rig": 1.0}
 
@@ -87,7 +87,7 @@ def brightness_loss(a: Features, b: Features) -> float:
 
 def rig_loss(candidate: Features, reference: Features) -> float:
     """Learned rig distance of candidate from reference (1.0 = another performance, same rig)."""
-    return load_metric().distance(describe(candidate), describe(reference))
+    return metric_for(reference).distance(describe(candidate), describe(reference))
 
 
 def tone_loss(candidate: Features, reference: Features) -> LossParts:

@@ -19,7 +19,7 @@ from tonematch.rig import (
     MATCH_EQ_Q,
     RigParams,
 )
-from tonematch.rig_metric import load_metric
+from tonematch.rig_metric import metric_for
 
 Q = MATCH_EQ_Q  # 1/3-octave bandwidth, the engine's Chain::kMatchEqQ
 LIMIT_DB = MATCH_EQ_LIMIT_DB
@@ -78,4 +78,4 @@ def fit_after_post_fx(cab_out: np.ndarray, params: RigParams, ref: Features) -> 
     rig's post-FX render (the part the notes explain is left alone; see RigMetric.rig_part_of)."""
     rendered = PostFxRenderer(cab_out).render(params)
     residual = ref.bands_db - analyse(rendered).bands_db
-    return [float(g) for g in fit(load_metric().rig_part_of(residual))]
+    return [float(g) for g in fit(metric_for(ref).rig_part_of(residual))]

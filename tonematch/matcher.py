@@ -15,6 +15,7 @@ from tonematch import pedal_check, trust
 from tonematch._native import apply_output_stages
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import RATE, Audio, active_excerpt, load_audio, spread_excerpt
+from tonematch.di_conditioning import metric_for_di
 from tonematch.level import LIMITER_OFF_DB, LevelSetting, LevelTarget, level_setting
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
@@ -125,10 +126,11 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
+    halves = reference_halves(ref_active)
+    notes += _condition_on_di(excerpt, [ref, *halves], options.jobs)
     lap("analyse")
 
-    top, pedal_checks = _search(excerpt, ref, reference_halves(ref_active), library, budget,
-                                options, progress)
+    top, pedal_checks = _search(excerpt, ref, halves, library, budget, options, progress)
     top, widened = _widen_gains(top, excerpt, ref, budget, options)
     lap("grid")
 
@@ -163,6 +165,15 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
+
+
+def _condition_on_di(excerpt: np.ndarray, references: list[Features], jobs: int) -> list[str]:
+    """Every comparison with the reference uses the rig metric fitted to this DI's playing
+    (`tonematch.di_conditioning`); returns notes for the user."""
+    metric, notes = metric_for_di(excerpt, jobs)
+    for f in references:
+        f.rig_metric = metric
+    return notes
 
 
 TIME_EFFECT_KEYS = ("delay_time_ms", "delay_mix", "reverb_wet", "reverb_room_size")
@@ -410,6 +421,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     ref = analyse(ref_active)
     ref.time_effects = detect(ref_active)
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
+    conditioning_notes = _condition_on_di(excerpt, [ref], os.cpu_count() or 1)
     progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")
     best: Candidate | None = None
     for g in sorted({rig.params.input_gain_db, *budget.gains_db}):
@@ -427,7 +439,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
                     progress)[0]
     out = final.rig
     out.loss = final.loss.total
-    notes = di.notes + ref_audio.notes + trust.result_warnings(final.loss)
+    notes = di.notes + ref_audio.notes + conditioning_notes + trust.result_warnings(final.loss)
     out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
                  "loss_components": final.loss.to_dict(), "warnings": list(notes),
                  "at_limit": trust.at_limit(out.params)}

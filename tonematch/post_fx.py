@@ -22,7 +22,7 @@ from tonematch.analysis import Features, analyse, third_octave_centres
 from tonematch.audio_io import RATE
 from tonematch.loss import LossParts, tone_loss
 from tonematch.rig import RANGES, RigParams
-from tonematch.rig_metric import describe, load_metric
+from tonematch.rig_metric import describe, metric_for
 from tonematch.time_fx import TimeEffects, echo_strength
 
 PRE_EQ_Q = 0.707  # engine::Chain::kPreEqQ
@@ -66,7 +66,7 @@ def fit_eq(cand: Features, ref: Features) -> tuple[float, float]:
     flat = np.broadcast_to(cand.flatness, (*shaped.shape[:2], len(cand.flatness)))
     crest = np.broadcast_to(cand.crest_db, (*shaped.shape[:2], len(cand.crest_db)))
     desc = np.concatenate([shaped - shaped.mean(axis=2, keepdims=True), flat, crest], axis=2)
-    dist = load_metric().distances(desc.reshape(-1, desc.shape[2]), describe(ref)[None, :])
+    dist = metric_for(ref).distances(desc.reshape(-1, desc.shape[2]), describe(ref)[None, :])
     # Ties (a flat region of the distance) go to the smallest boost, then to 800 Hz.
     order = np.lexsort((np.abs(np.log(np.repeat(freqs, len(gains)) / 800.0)),
                         np.abs(np.tile(gains, len(freqs))), np.round(dist, 9)))

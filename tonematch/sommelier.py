@@ -13,7 +13,7 @@ import numpy as np
 
 from tonematch.analysis import Features
 from tonematch.library_index import ModelEntry
-from tonematch.rig_metric import describe, descriptor, load_metric
+from tonematch.rig_metric import describe, descriptor, metric_for
 
 
 @dataclass
@@ -53,7 +53,7 @@ def predicted_distance(entry: ModelEntry, level_db: float, di_bands: np.ndarray,
     crest = _interp(rows, level_db, "crest_db")
     predicted = di_bands[None, :] + response[None, :] + ir_gains_db
     descriptors = np.array([descriptor(b, flat, crest) for b in predicted])
-    return float(load_metric().distances(descriptors, describe(ref)[None, :]).min())
+    return float(metric_for(ref).distances(descriptors, describe(ref)[None, :]).min())
 
 
 def rank_models(entries: list[ModelEntry], ref: Features, di_offset_db: float,

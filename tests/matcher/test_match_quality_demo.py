@@ -2,13 +2,13 @@
 
 `assets/examples/ref_library_rig.wav` is another performance (other seed and tempo) through
 pedal_ts_mid → amp_british_crunch_g5 → cab_4x12_closed_cap (`references.json`). The match of
-`di_riff_a.wav` must name the cabinet, and its render must come closer to the ideal result (the
-DI through the hidden rig) than a plain match EQ does — the baseline every EQ-matching tool
-offers — on the 1/3-octave spectrum and on MR-STFT. Metrics and baseline are the match-quality
-benchmark's own (`benchmarks/_metrics.py`).
+`di_riff_a.wav` must name the amp voicing and the cabinet, and its render must come closer to the
+ideal result (the DI through the hidden rig) than a plain match EQ does — the baseline every
+EQ-matching tool offers — on the 1/3-octave spectrum and on MR-STFT. Metrics and baseline are
+the match-quality benchmark's own (`benchmarks/_metrics.py`).
 
-Not asserted yet: the amp voicing. The match names amp_brown_g3 behind pedal_treble_hot; the rig
-distance puts it within the spread of two performances through one rig (README, match quality).
+Not asserted: the pedal. The match names amp_british_crunch_g5 with no pedal in front; the hidden
+rig has pedal_ts_mid there.
 """
 
 from __future__ import annotations
@@ -54,6 +54,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_the_demo_names_the_hidden_cabinet(demo: dict) -> None:
     assert demo["rig"].ir_name == demo["hidden"]["ir"]
+
+
+def test_the_demo_names_the_hidden_amp_voicing(demo: dict) -> None:
+    # A voicing is the model name without its gain suffix (amp_british_crunch_g5 → british_crunch).
+    def voicing(name: str) -> str:
+        return name.rsplit("_g", 1)[0]
+
+    assert voicing(demo["rig"].amp_name) == voicing(demo["hidden"]["amp"])
 
 
 def test_the_demo_beats_a_match_eq_on_spectrum_and_mr_stft(demo: dict) -> None:

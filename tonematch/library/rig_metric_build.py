@@ -29,12 +29,14 @@ from tonematch.analysis import analyse
 from tonematch.library.performances import REGISTERS, SCALES, STYLES, Performance
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
-from tonematch.rig_metric import METRIC_FILE, describe, from_covariance
+from tonematch.rig_metric import METRIC_FILE, PLAYING_LEVEL_DB, describe, from_covariance
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 SOURCES = ("synth", "fluidr3:26", "fluidr3:27")
-PLAYING_LEVEL_DB = -20.0  # every performance equally loud (the input gain search does the rest)
 SHRINK = 0.4  # chosen on the retrieval benchmark's dev performances (0.3–1.0 all work)
+# Probe rigs for conditioning on a DI: each costs one render of the DI excerpt per match. On the
+# retrieval set 12, 24 and 40 probes were within a point of each other (amp top-1 69–70 %).
+PROBES = 16
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,9 @@ def training_performances(n: int, rng: np.random.Generator) -> list[Performance]
     return out
 
 
-def within_rig_differences(rigs: list[TrainingRig], perfs: list[Performance], seed: int,
-                           jobs: int) -> np.ndarray:
-    """Descriptor differences, reference of one performance minus candidate of another."""
+def descriptors(rigs: list[TrainingRig], perfs: list[Performance], seed: int,
+                jobs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate and reference descriptors, rigs × performances × DIMS each."""
     rng = np.random.default_rng(seed)
     di = [p.render() for p in perfs]
     params = [[reference_params(rng) for _ in perfs] for _ in rigs]
@@ -109,9 +111,16 @@ def within_rig_differences(rigs: list[TrainingRig], perfs: list[Performance], se
     items = [(i, p) for i in range(len(rigs)) for p in range(len(perfs))]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         done = dict(zip(items, pool.map(work, items), strict=True))
-    return np.array([done[i, p][1] - done[i, q][0]
-                     for i in range(len(rigs))
-                     for p in range(len(perfs)) for q in range(len(perfs)) if p != q])
+    cand = np.array([[done[i, p][0] for p in range(len(perfs))] for i in range(len(rigs))])
+    ref = np.array([[done[i, p][1] for p in range(len(perfs))] for i in range(len(rigs))])
+    return cand, ref
+
+
+def within_rig_differences(cand: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Descriptor differences, reference of one performance minus candidate of another."""
+    rigs, perfs = cand.shape[:2]
+    return np.array([ref[i, p] - cand[i, q] for i in range(rigs)
+                     for p in range(perfs) for q in range(perfs) if p != q])
 
 
 def _commit() -> str:
@@ -129,12 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shrink", type=float, default=SHRINK)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--probes", type=int, default=PROBES,
+                        help="rigs whose references are shipped for conditioning on a DI")
     parser.add_argument("--out", type=Path, default=METRIC_FILE)
     args = parser.parse_args(argv)
     rng = np.random.default_rng([args.seed, 17])
     rigs = training_rigs(args.rigs, rng)
     perfs = training_performances(args.performances, rng)
-    diffs = within_rig_differences(rigs, perfs, args.seed, args.jobs)
+    cand, ref = descriptors(rigs, perfs, args.seed, args.jobs)
+    diffs = within_rig_differences(cand, ref)
     within = diffs.T @ diffs / len(diffs)
     metric = from_covariance(within, args.shrink)
     # Scale: 1.0 is the median distance between two performances through one rig.
@@ -147,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         "shrink": args.shrink, "rigs": args.rigs, "performances": args.performances,
         "sources": list(SOURCES), "seed": args.seed, "pairs": len(diffs), "commit": _commit(),
         "precision": [[round(float(v), 9) for v in row] for row in precision],
+        # For conditioning the metric on a user's DI (tonematch.di_conditioning): the
+        # within-rig covariance itself and stock performances through the first rigs.
+        "playing_level_db": PLAYING_LEVEL_DB,
+        "within": [[round(float(v), 9) for v in row] for row in within],
+        "probes": [{"pedal": r.pedal.name if r.pedal else None, "amp": r.amp.name,
+                    "ir": r.ir.name, "references": [[round(float(v), 5) for v in d]
+                                                    for d in ref[i]]}
+                   for i, r in enumerate(rigs[: args.probes])],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
