@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from tonematch import grid_search as grid
+from tonematch.analysis import frame_levels_db
 from tonematch.audio_io import spread_excerpt
-from tonematch.library.performances import loud_level_db
 from tonematch.library_index import assets_root
 from tonematch.rig_metric import (
     PLAYING_LEVEL_DB,
@@ -60,7 +60,8 @@ def metric_for_di(excerpt: np.ndarray, jobs: int,
     """
     conditioning = conditioning or load_conditioning()
     probes = [p for p in conditioning.probes if _usable(p)]
-    level = loud_level_db(excerpt) if len(excerpt) else float("-inf")
+    # The playing level as the training performances define it: the loud 10 ms frames.
+    level = float(np.percentile(frame_levels_db(excerpt), 95)) if len(excerpt) else -np.inf
     if len(probes) < MIN_PROBES or not np.isfinite(level) or level < -90.0:
         why = ("the DI is silent" if len(probes) >= MIN_PROBES
                else f"the bundled library's probe rigs are missing under {assets_root()}")
