@@ -21,8 +21,11 @@ NAMES = model_zoo.zoo_names()
 CURRENT_VERSION = "0.7.0"
 
 PARITY_TOLERANCE = 1e-4  # max |engine - torch| relative to max |torch|
-CROSSCHECK_TOLERANCE = 1e-6  # two torch readings of the same file
 FLOAT32_TOLERANCE = 1e-5  # torch float32 vs float64: the reference is far more precise than 1e-4
+# Two torch readings of the same file: float32 rounding apart at most. A container's packed
+# submodel is read by two routes that sum in another order (2e-6 on container_slim with this
+# machine's packages), so the bound is the reference's own float32 rounding bound.
+CROSSCHECK_TOLERANCE = FLOAT32_TOLERANCE
 
 LEGACY_LAYER_KEYS = {
     "input_size", "condition_size", "channels", "head_size", "kernel_size", "dilations",
