@@ -83,6 +83,8 @@ from _metrics import (
 from _provenance import dirty_files as uncommitted
 from _provenance import head_commit
 
+from tonematch.loudness import true_peak_dbtp
+
 RESULTS = Path(__file__).resolve().parent / "results"
 METHODS = ("matcher", "match_eq", "raw_di", "random_rig", "floor")
 # summary metrics: (key in a score, how a case's value is summarised, label)
@@ -297,7 +299,8 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
         mono = np.asarray(matched, np.float64)
         mono = mono.mean(axis=0) if mono.ndim == 2 else mono
         row["level"] = {"vs_reference_lu": round(loudness_lufs(mono) - ref_lufs, 3),
-                        "peak_dbfs": round(peak_dbfs(matched), 3)}
+                        "peak_dbfs": round(peak_dbfs(matched), 3),
+                        "true_peak_dbtp": round(true_peak_dbtp(matched), 3)}
     if rig_json is not None:
         row["matched"] = {"rig": {k: rig_json["rig"].get(k) for k in ("fx_nam", "amp_nam", "ir")},
                           "params": rig_json.get("params"), "loss": rig_json.get("loss"),
@@ -371,6 +374,51 @@ def identification_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                   f"/{len(checked)}"}
 
 
+EFFECT_OFF = 0.05  # a delay mix or reverb wet at most this is no effect (the level issue's bound)
+DELAY_TIME_TOLERANCE = 0.10
+
+
+def hidden_time_effects(hidden: dict[str, Any]) -> dict[str, Any]:
+    """What the hidden rig puts after the amp: "dry", "delay" (with its time, and its mix where
+    it is our chain's) or "reverb"."""
+    params = hidden.get("params")
+    if params is not None:  # a bundled rig: the chain's own delay and reverb
+        if params["delay_mix"] > 0:
+            return {"kind": "delay", "time_ms": params["delay_time_ms"],
+                    "mix": params["delay_mix"]}
+        return {"kind": "reverb" if params["reverb_wet"] > 0 else "dry"}
+    kind = hidden.get("time_fx", "dry")
+    if kind != "delay":
+        return {"kind": kind}
+    stage = next(s for s in hidden["stages"] if "delay_ms" in s)
+    return {"kind": "delay", "time_ms": stage["delay_ms"], "mix": None}
+
+
+def time_effect_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Delay and reverb as the matcher set them, against what the hidden rig has."""
+    out: dict[str, Any] = {"dry": 0, "dry_clean": 0, "delay": 0, "delay_time_right": 0,
+                           "delay_mix_checked": 0, "delay_mix_right": 0, "reverb": 0,
+                           "reverb_found": 0}
+    for r in rows:
+        params = (r.get("matched") or {}).get("params")
+        if not params:
+            continue
+        truth = hidden_time_effects(r["hidden"])
+        mix, wet = params.get("delay_mix", 0.0), params.get("reverb_wet", 0.0)
+        out[truth["kind"]] += 1
+        if truth["kind"] == "dry":
+            out["dry_clean"] += int(mix <= EFFECT_OFF and wet <= EFFECT_OFF)
+        elif truth["kind"] == "delay":
+            error = abs(params["delay_time_ms"] - truth["time_ms"]) / truth["time_ms"]
+            out["delay_time_right"] += int(mix > EFFECT_OFF and error <= DELAY_TIME_TOLERANCE)
+            if truth["mix"] is not None:
+                out["delay_mix_checked"] += 1
+                out["delay_mix_right"] += int(abs(mix - truth["mix"]) <= EFFECT_OFF)
+        else:
+            out["reverb_found"] += int(wet > EFFECT_OFF)
+    return out
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians per group and method, wins vs match EQ, identification rates, targets."""
     groups = {g: [r for r in rows if r["kind"] == g] for g in GROUPS}
@@ -406,19 +454,38 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
              "median_abs_lu": _median([abs(v["vs_reference_lu"]) for v in levels]),
              "worst_abs_lu": max((abs(v["vs_reference_lu"]) for v in levels), default=None),
              "peaks_above_0_dbfs": sum(v["peak_dbfs"] > 0.0 for v in levels),
-             "highest_peak_dbfs": max((v["peak_dbfs"] for v in levels), default=None)}
+             "highest_peak_dbfs": max((v["peak_dbfs"] for v in levels), default=None),
+             # Results written before true peaks were recorded have none.
+             "true_peaks_recorded": sum("true_peak_dbtp" in v for v in levels),
+             "true_peaks_above_0_dbtp": sum(v.get("true_peak_dbtp", -math.inf) > 0.0
+                                            for v in levels),
+             "highest_true_peak_dbtp": max((v["true_peak_dbtp"] for v in levels
+                                            if "true_peak_dbtp" in v), default=None)}
     checks.append({"target": "level: every match within 1 LU of the reference's loudness",
                    "value": f"{level['within_1_lu']}/{level['cases']}", "threshold": "all",
                    "pass": bool(levels) and level["within_1_lu"] == len(levels)})
     checks.append({"target": "level: no match peaks above 0 dBFS",
                    "value": level["peaks_above_0_dbfs"], "threshold": 0,
                    "pass": bool(levels) and level["peaks_above_0_dbfs"] == 0})
+    checks.append({"target": "level: no match's true peak above 0 dBTP",
+                   "value": f"{level['true_peaks_above_0_dbtp']} of "
+                   f"{level['true_peaks_recorded']} measured", "threshold": 0,
+                   "pass": bool(levels) and level["true_peaks_recorded"] == len(levels)
+                   and level["true_peaks_above_0_dbtp"] == 0})
+    fx = time_effect_rates(rows)
+    checks.append({"target": f"effects: dry references get delay mix and reverb wet <= "
+                   f"{EFFECT_OFF}", "value": f"{fx['dry_clean']}/{fx['dry']}",
+                   "threshold": "all", "pass": fx["dry"] > 0 and fx["dry_clean"] == fx["dry"]})
+    checks.append({"target": "effects: delay time within 10 % (delay on)",
+                   "value": f"{fx['delay_time_right']}/{fx['delay']}", "threshold": "80%",
+                   "pass": fx["delay"] > 0 and 5 * fx["delay_time_right"] >= 4 * fx["delay"]})
     seconds = [r["match_seconds"] for r in rows if not r.get("error")]
     check(f"median match <= {TARGET_MATCH_S:.0f} s", _median(seconds), TARGET_MATCH_S, True)
     return {"cases": {g: len(rs) for g, rs in groups.items()},
             "failed_matches": [r["name"] for r in rows if r.get("error")],
             "medians": medians, "wins_vs_match_eq": {g: wins(rs) for g, rs in groups.items()},
-            "identification": ident, "level": level, "median_match_seconds": _median(seconds),
+            "identification": ident, "level": level, "time_effects": fx,
+            "median_match_seconds": _median(seconds),
             "targets": checks}
 
 
@@ -463,6 +530,12 @@ def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
                      f"{'pass' if c['pass'] else '**miss**'} |")
     if summary["failed_matches"]:
         lines += ["", f"matcher failed in: {', '.join(summary['failed_matches'])}"]
+    fx = summary.get("time_effects")
+    if fx:
+        lines += ["", f"effects: dry references left dry {fx['dry_clean']}/{fx['dry']}; delay "
+                  f"time within 10 % {fx['delay_time_right']}/{fx['delay']} (mix within 0.05: "
+                  f"{fx['delay_mix_right']}/{fx['delay_mix_checked']} where it is the chain's "
+                  f"delay); reverb found (wet > {EFFECT_OFF}) {fx['reverb_found']}/{fx['reverb']}"]
     lines.append(f"\nmedian match time {_fmt(summary['median_match_seconds'], 1)} s")
     return "\n".join(lines)
 
@@ -524,6 +597,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=2, help="matcher threads (default 2)")
     p.add_argument("--only", nargs="*", help="run only these cases (e.g. lib03 out01 same02)")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("--summarise", type=Path, metavar="RESULTS_JSON",
+                   help="print the summary of a results file's rows with this code's summary "
+                   "(runs no case, writes nothing)")
     p.add_argument("--no-save", action="store_true",
                    help="write no results file (allowed on a tree with uncommitted changes)")
     p.add_argument("--no-cache", action="store_true", help="render case audio afresh")
@@ -537,6 +613,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Runs the cases, writes the JSON, prints the Markdown summary."""
     args = parse_args(argv)
+    if args.summarise:
+        try:
+            done = json.loads(args.summarise.read_text())
+            rows = done["rows"]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            print(f"match_quality: {args.summarise}: not a results file ({err})", file=sys.stderr)
+            return 2
+        print(f"rows measured at {done.get('commit')} ({done.get('date')})")
+        print(markdown(summarise(rows), done.get("split", "?"),
+                       (done.get("settings") or {}).get("budget", "?")))
+        return 0
     cases = make_cases(args.split)
     if args.only:
         cases = [c for c in cases if c.name in set(args.only)]

@@ -3,8 +3,10 @@ reference does not (the limiter at the end of the chain takes the peaks where th
 out more than the reference's).
 
 Loudness is integrated (BS.1770-4) over the playing, as a player's meter and a DAW's loudness
-tools read it. NAM models differ in output level by tens of dB, so the level lives in its own
-wide-range parameter (`output_level_db`) and the final gain stays a ±3 dB trim for the player.
+tools read it, and peaks are true peaks (4× oversampled, BS.1770-4 Annex 2): a converter's
+output passes between samples higher than either, and the limiter only sees the samples.
+NAM models differ in output level by tens of dB, so the level lives in its own wide-range
+parameter (`output_level_db`) and the final gain stays a ±3 dB trim for the player.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tonematch.loudness import loudness_lufs
+from tonematch.loudness import loudness_lufs, true_peak_dbtp
 from tonematch.rig import RANGES
 
 # Room left under the ceiling: the level is measured on a stretch of the DI, and the rest of it
-# may peak a little higher.
+# may peak a little higher; the limiter holds sample peaks, and true peaks may pass them.
 HEADROOM_DB = 1.0
 # The most the limiter may take off the peaks to reach the reference's loudness. Guitar through
 # an amp model is already compressed; 12 dB of peak limiting on top is heard as squashed
@@ -28,6 +30,7 @@ MAX_LIMITING_DB = 12.0
 LIMITER_OFF_DB = RANGES["limiter_ceiling_db"].high  # the top of its range turns it off
 LEVEL_PASSES = 4  # corrections of the level for what the limiter takes off
 LEVEL_TOLERANCE_LU = 0.2
+TRUE_PEAK_PASSES = 3  # lowerings of the limiter's ceiling for true peaks that pass it
 
 
 def peak_dbfs(x: np.ndarray) -> float:
@@ -41,23 +44,31 @@ class LevelTarget:
     """What the output should reach: the reference's loudness, under its peak ceiling."""
 
     lufs: float
-    peak_dbfs: float
+    peak_dbfs: float  # sample peak
+    true_peak_dbtp: float
 
     @classmethod
     def of(cls, reference: np.ndarray) -> LevelTarget:
         """The target a reference recording sets."""
-        return cls(loudness_lufs(reference), peak_dbfs(reference))
+        return cls(loudness_lufs(reference), peak_dbfs(reference), true_peak_dbtp(reference))
+
+    @property
+    def allowed_dbtp(self) -> float:
+        """Highest true peak the output may reach: 0 dBTP, or the reference's where it goes
+        above."""
+        return max(0.0, self.true_peak_dbtp)
 
     @property
     def ceiling_dbfs(self) -> float:
-        """Highest peak allowed: 0 dBFS, or the reference's own peak where it goes above."""
-        return max(0.0, self.peak_dbfs) - HEADROOM_DB
+        """Where the level and the limiter aim the peaks: HEADROOM_DB under the allowed."""
+        return self.allowed_dbtp - HEADROOM_DB
 
     def to_dict(self) -> dict[str, float | None]:
         """A JSON-friendly summary (None for a silent reference)."""
         def num(v: float) -> float | None:
             return round(v, 2) if math.isfinite(v) else None
-        return {"loudness_lufs": num(self.lufs), "peak_dbfs": num(self.peak_dbfs)}
+        return {"loudness_lufs": num(self.lufs), "peak_dbfs": num(self.peak_dbfs),
+                "true_peak_dbtp": num(self.true_peak_dbtp)}
 
 
 def output_level_db(render: np.ndarray, target: LevelTarget) -> float:
@@ -86,8 +97,9 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     than the reference's (a higher crest factor: only a limiter lets loudness and peak both
     match). Limiting takes off some loudness: `render_at` (the render as the chain plays it at
     a setting, e.g. `tonematch._native.apply_output_stages`) lets the level be corrected on the
-    limited output. At most MAX_LIMITING_DB is taken off the peaks; beyond that the level
-    gives way, as without a limiter."""
+    limited output, and the ceiling be lowered where the limited output's true peaks still pass
+    the allowed. At most MAX_LIMITING_DB is taken off the peaks; beyond that the level gives
+    way, as without a limiter."""
     loudness, peak = _loudness_and_peak(render)
     if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
         return LevelSetting(0.0)
@@ -100,6 +112,20 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     setting = LevelSetting(_in_range(min(wanted, most)), round(ceiling, 2))
     if render_at is None:
         return setting
+    for _ in range(TRUE_PEAK_PASSES):
+        setting = _correct_level(setting, target, render_at, most)
+        over = true_peak_dbtp(render_at(setting)) - target.allowed_dbtp
+        if not over > 0.0 or setting.limiter_ceiling_db <= limiter.low:
+            break
+        # The limiter holds the samples under its ceiling; lower it by what passed between them.
+        lowered = max(limiter.low, round(setting.limiter_ceiling_db - over - 0.05, 2))
+        setting = LevelSetting(setting.output_level_db, lowered)
+    return setting
+
+
+def _correct_level(setting: LevelSetting, target: LevelTarget,
+                   render_at: Callable[[LevelSetting], np.ndarray], most: float) -> LevelSetting:
+    """Moves the level by what the limiter took off the loudness, within its limit."""
     for _ in range(LEVEL_PASSES):
         miss = target.lufs - _loudness_and_peak(render_at(setting))[0]
         if not math.isfinite(miss) or abs(miss) < LEVEL_TOLERANCE_LU:
@@ -110,11 +136,12 @@ def level_setting(render: np.ndarray, target: LevelTarget,
 
 
 def _loudness_and_peak(render: np.ndarray) -> tuple[float, float]:
-    # Loudness of the mono mix, as the reference is measured (BS.1770 would count the chain's
-    # two identical output channels 3 dB louder than the same sound on one).
+    # True peak over both channels. Loudness of the mono mix, as the reference is measured
+    # (BS.1770 would count the chain's two identical output channels 3 dB louder than the same
+    # sound on one).
     mono = np.asarray(render, dtype=np.float64)
     mono = mono.mean(axis=0) if mono.ndim == 2 else mono
-    return loudness_lufs(mono), peak_dbfs(render)
+    return loudness_lufs(mono), true_peak_dbtp(render)
 
 
 def _in_range(gain_db: float) -> float:

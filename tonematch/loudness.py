@@ -1,13 +1,13 @@
-"""Integrated loudness after ITU-R BS.1770-4, the measure players' meters and streaming
-services use: what the matcher sets the output level by, the web app level-matches with and the
-quality benchmark scores."""
+"""Integrated loudness and true peak after ITU-R BS.1770-4, the measures players' meters and
+streaming services use: what the matcher sets the output level by, the web app level-matches
+with and the quality benchmark scores."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy.signal import lfilter
+from scipy.signal import lfilter, resample_poly
 
 from tonematch.audio_io import RATE
 
@@ -41,3 +41,19 @@ def loudness_lufs(audio: np.ndarray) -> float:
     relative = -0.691 + 10 * math.log10(gated.mean()) - 10.0
     gated = z[(levels > -70.0) & (levels > relative)]
     return -0.691 + 10 * math.log10(gated.mean())
+
+
+# BS.1770-4 Annex 2 reads true peak at four times the sample rate: a D/A converter's smooth
+# output can pass between two samples higher than either of them.
+TRUE_PEAK_OVERSAMPLING = 4
+
+
+def true_peak_dbtp(audio: np.ndarray) -> float:
+    """True peak (dBTP) of mono (n,) or multichannel (channels, n) audio: the highest peak of
+    the 4× oversampled signal; -inf for silence."""
+    x = np.atleast_2d(np.asarray(audio, dtype=np.float64))
+    if x.shape[1] == 0:
+        return -math.inf
+    up = resample_poly(x, TRUE_PEAK_OVERSAMPLING, 1, axis=1)
+    peak = max(float(np.max(np.abs(up))), float(np.max(np.abs(x))))
+    return 20 * math.log10(peak) if peak > 0 else -math.inf

@@ -22,6 +22,7 @@ import pytest
 import soundfile as sf
 
 from tonematch.cli import main as cli_main
+from tonematch.loudness import true_peak_dbtp
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams, read_rig
 
@@ -79,4 +80,5 @@ def test_the_demo_plays_at_the_references_loudness_without_clipping(demo: dict) 
     ours, theirs = _metrics.loudness_lufs(demo["matched"]), _metrics.loudness_lufs(demo["ref"])
     assert abs(ours - theirs) <= 1.0, f"{ours:.2f} LUFS vs the reference's {theirs:.2f}"
     assert _metrics.peak_dbfs(demo["matched"]) <= 0.0
+    assert true_peak_dbtp(demo["matched"]) <= 0.0, "a peak between samples passes 0 dBTP"
     assert demo["rig"].params.final_eq_gain_db == 0.0  # the player's trim is left alone

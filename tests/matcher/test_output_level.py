@@ -20,7 +20,7 @@ from tonematch.level import (
     output_level_db,
     peak_dbfs,
 )
-from tonematch.loudness import loudness_lufs
+from tonematch.loudness import loudness_lufs, true_peak_dbtp
 from tonematch.rig import RANGES
 
 RATE = 48_000
@@ -53,7 +53,7 @@ def test_the_level_stops_where_a_peak_would_pass_0_dbfs() -> None:
 def test_a_reference_that_peaks_above_0_dbfs_may_be_matched_above_it() -> None:
     reference = _tone(-3.0)[0] * 2.0  # a float file peaking at +3 dBFS
     target = LevelTarget.of(reference)
-    assert target.ceiling_dbfs == pytest.approx(peak_dbfs(reference) - HEADROOM_DB)
+    assert target.ceiling_dbfs == pytest.approx(true_peak_dbtp(reference) - HEADROOM_DB)
     assert target.ceiling_dbfs > 0.0
 
 
@@ -61,7 +61,7 @@ def test_silence_on_either_side_leaves_the_level_alone() -> None:
     assert output_level_db(np.zeros((2, RATE)), LevelTarget.of(_tone(-12.0)[0])) == 0.0
     silent = LevelTarget.of(np.zeros(RATE))
     assert output_level_db(_tone(-12.0), silent) == 0.0
-    assert silent.to_dict() == {"loudness_lufs": None, "peak_dbfs": None}
+    assert silent.to_dict() == {"loudness_lufs": None, "peak_dbfs": None, "true_peak_dbtp": None}
     assert math.isinf(silent.lufs)
 
 
@@ -122,3 +122,52 @@ def test_a_reference_above_full_scale_is_matched_without_the_limiter():
     reference = _tone(-3.0)[0] * 2.0  # peaks at +3 dBFS: the ceiling is above the limiter's range
     setting = level_setting(_tone(-30.0, crest=True), LevelTarget.of(reference))
     assert setting.limiter_ceiling_db == LIMITER_OFF_DB
+
+
+# ---------------------------------------------------------------- true peaks
+
+
+def _between_samples(db: float, seconds: float = 3.0) -> np.ndarray:
+    """A tone at a quarter of the rate, sampled 45° off its crests: every sample is 3 dB under
+    the wave's peak, which a converter's output reaches between them."""
+    n = np.arange(int(seconds * RATE))
+    return (np.sin(np.pi / 2 * n + np.pi / 4) * 10 ** (db / 20)).astype(np.float32)
+
+
+def _with_bursts(tone_db: float, burst_db: float, seconds: float = 3.0) -> np.ndarray:
+    """A low tone that sets the loudness, with a 10 ms burst of `_between_samples` every half
+    second that sets the (true) peak."""
+    x = _tone(tone_db, seconds)[0].astype(np.float32)
+    burst = _between_samples(burst_db, seconds)
+    on = (np.arange(len(x)) % (RATE // 2)) < RATE // 100
+    return np.where(on, x + burst, x).astype(np.float32)
+
+
+def test_true_peak_reads_the_peaks_between_samples() -> None:
+    x = _between_samples(-6.0)
+    assert peak_dbfs(x) == pytest.approx(-9.0, abs=0.05)
+    assert true_peak_dbtp(x) == pytest.approx(-6.0, abs=0.2)
+    assert true_peak_dbtp(np.zeros(100)) == -math.inf
+    assert LevelTarget.of(x).to_dict()["true_peak_dbtp"] == pytest.approx(-6.0, abs=0.2)
+
+
+def test_the_level_alone_keeps_true_peaks_under_the_ceiling() -> None:
+    target = LevelTarget.of(_tone(-3.0)[0])
+    render = np.stack([_with_bursts(-40.0, -20.0)] * 2)
+    gain = output_level_db(render, target)
+    assert true_peak_dbtp(render) + gain == pytest.approx(target.ceiling_dbfs, abs=0.01)
+    assert peak_dbfs(render) + gain < target.ceiling_dbfs - 2.0
+
+
+def test_the_limiter_ceiling_is_lowered_until_true_peaks_stay_under_0_dbtp() -> None:
+    target = LevelTarget.of(_tone(-6.0)[0])  # sustained: its loudness needs limiting
+    di = _with_bursts(-36.0, -23.0)
+    render = _through_chain(di, LevelSetting(0.0))
+    first = level_setting(render, target)  # what the sample-peak limiter alone would be set to
+    assert first.limiter_ceiling_db == pytest.approx(target.ceiling_dbfs)
+    assert true_peak_dbtp(_through_chain(di, first)) > target.allowed_dbtp + 1.0
+    setting = level_setting(render, target, partial(_through_chain, di))
+    assert setting.limiter_ceiling_db < target.ceiling_dbfs - 1.0
+    out = _through_chain(di, setting)
+    assert true_peak_dbtp(out) <= target.allowed_dbtp
+    assert loudness_lufs(out.mean(axis=0)) == pytest.approx(target.lufs, abs=0.5)
