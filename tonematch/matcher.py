@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tonematch import gate, pedal_check, trust
 from tonematch import grid_search as grid
-from tonematch import pedal_check, trust
 from tonematch._native import apply_output_stages
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import RATE, Audio, active_excerpt, load_audio, spread_excerpt
@@ -139,11 +139,14 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
 
     level = LevelTarget.of(ref_audio.samples)
     final = _verify(tuned, di, ref, level, budget, progress)
+    gates = [_set_gate(c.rig, di.samples, ref_active) for c in final[:3]]
     lap("verify")
 
     best = final[0]
     rig = best.rig
     rig.loss = best.loss.total
+    if gates[0].on:
+        notes.append(f"noise gate set at {gates[0].threshold_db:.1f} dB: {gates[0].reason}")
     # Everything the user should know travels in the rig as well as on stderr: the notes about
     # the files and the library (skipped models and IRs name the file), and the trust checks.
     notes += doubts + trust.result_warnings(best.loss)
@@ -160,11 +163,18 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "models": len(library.amps) + len(library.pedals),
                      "irs": len(library.irs),
                      "time_effects": ref.time_effects.to_dict(),
-                     "level": level.to_dict(),
+                     "level": level.to_dict(), "gate": gates[0].to_dict(),
                      "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
+
+
+def _set_gate(rig: Rig, di: np.ndarray, reference: np.ndarray) -> gate.GateDecision:
+    """Sets the rig's noise gate where the DI's noise would stand out (`tonematch.gate`)."""
+    decision = gate.decide(rig, di, reference)
+    rig.params = replace(rig.params, gate_threshold_db=decision.threshold_db)
+    return decision
 
 
 def _condition_on_di(excerpt: np.ndarray, references: list[Features], jobs: int) -> list[str]:
@@ -439,7 +449,10 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
                     progress)[0]
     out = final.rig
     out.loss = final.loss.total
+    gated = _set_gate(out, di.samples, ref_active)
     notes = di.notes + ref_audio.notes + conditioning_notes + trust.result_warnings(final.loss)
+    if gated.on:
+        notes.append(f"noise gate set at {gated.threshold_db:.1f} dB: {gated.reason}")
     out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
                  "loss_components": final.loss.to_dict(), "warnings": list(notes),
                  "at_limit": trust.at_limit(out.params)}

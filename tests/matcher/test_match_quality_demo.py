@@ -82,3 +82,8 @@ def test_the_demo_plays_at_the_references_loudness_without_clipping(demo: dict) 
     assert _metrics.peak_dbfs(demo["matched"]) <= 0.0
     assert true_peak_dbtp(demo["matched"]) <= 0.0, "a peak between samples passes 0 dBTP"
     assert demo["rig"].params.final_eq_gain_db == 0.0  # the player's trim is left alone
+
+
+def test_the_demo_needs_no_noise_gate(demo: dict) -> None:
+    # The demo DI plays without rests: there is no noise floor to gate.
+    assert demo["rig"].params.gate_threshold_db == -100.0
