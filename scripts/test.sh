@@ -4,23 +4,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source .venv/bin/activate
+# Each stage's wall time goes to the log, so a slow run says where its time went.
+stage() { echo "== $1 (at ${SECONDS} s)"; }
 
-echo "== ruff"
+stage "ruff"
 ruff check .
 
-echo "== C++ engine tests"
+stage "C++ engine tests"
 cmake -S . -B build/tests -DTONEMATCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release \
   -DPython_EXECUTABLE="$(command -v python)" >/dev/null
 cmake --build build/tests -j"$(nproc)"
 ctest --test-dir build/tests --output-on-failure
 
-echo "== C++ chain stress and NaN tests under AddressSanitizer"
+stage "C++ chain stress and NaN tests under AddressSanitizer"
 cmake -S . -B build/asan -DTONEMATCH_BUILD_TESTS=ON -DTONEMATCH_SANITIZE=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE="$(command -v python)" >/dev/null
 cmake --build build/asan -j"$(nproc)" --target chain_stress_test chain_nan_test
 ctest --test-dir build/asan -R "chain_stress|chain_nan" --output-on-failure
 
-echo "== plugin (VST3, LV2, Standalone and its C++ test programs; again with AddressSanitizer)"
+stage "plugin (VST3, LV2, Standalone and its C++ test programs; again with AddressSanitizer)"
 cmake -S . -B build/plugin -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=Release \
   -DPython_EXECUTABLE="$(command -v python)" >/dev/null
 cmake --build build/plugin -j"$(nproc)" >/dev/null
@@ -32,6 +34,7 @@ cmake -S . -B build/plugin-asan -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=R
 cmake --build build/plugin-asan -j"$(nproc)" --target plugin_realtime_test plugin_state_test plugin_match_test \
   plugin_compare_test plugin_bad_input_test >/dev/null
 
-echo "== pytest"
+stage "pytest"
 TONEMATCH_TEST_BUILD="$PWD/build/tests" TONEMATCH_PLUGIN_BUILD="$PWD/build/plugin" \
-  TONEMATCH_PLUGIN_ASAN_BUILD="$PWD/build/plugin-asan" python -m pytest "$@"
+  TONEMATCH_PLUGIN_ASAN_BUILD="$PWD/build/plugin-asan" python -m pytest --durations=25 "$@"
+echo "== all tests passed in ${SECONDS} s"

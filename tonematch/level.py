@@ -114,7 +114,7 @@ def level_setting(render: np.ndarray, target: LevelTarget,
         return setting
     for _ in range(TRUE_PEAK_PASSES):
         setting = _correct_level(setting, target, render_at, most)
-        over = true_peak_dbtp(render_at(setting)) - target.allowed_dbtp
+        over = _loudness_and_peak(render_at(setting))[1] - target.allowed_dbtp
         if not over > 0.0 or setting.limiter_ceiling_db <= limiter.low:
             break
         # The limiter holds the samples under its ceiling; lower it by what passed between them.
@@ -127,7 +127,7 @@ def _correct_level(setting: LevelSetting, target: LevelTarget,
                    render_at: Callable[[LevelSetting], np.ndarray], most: float) -> LevelSetting:
     """Moves the level by what the limiter took off the loudness, within its limit."""
     for _ in range(LEVEL_PASSES):
-        miss = target.lufs - _loudness_and_peak(render_at(setting))[0]
+        miss = target.lufs - _loudness(render_at(setting))
         if not math.isfinite(miss) or abs(miss) < LEVEL_TOLERANCE_LU:
             break
         setting = LevelSetting(_in_range(min(setting.output_level_db + miss, most)),
@@ -135,13 +135,19 @@ def _correct_level(setting: LevelSetting, target: LevelTarget,
     return setting
 
 
-def _loudness_and_peak(render: np.ndarray) -> tuple[float, float]:
-    # True peak over both channels. Loudness of the mono mix, as the reference is measured
-    # (BS.1770 would count the chain's two identical output channels 3 dB louder than the same
-    # sound on one).
+def _loudness(render: np.ndarray) -> float:
+    # Loudness of the mono mix, as the reference is measured (BS.1770 would count the chain's
+    # two identical output channels 3 dB louder than the same sound on one).
     mono = np.asarray(render, dtype=np.float64)
-    mono = mono.mean(axis=0) if mono.ndim == 2 else mono
-    return loudness_lufs(mono), true_peak_dbtp(render)
+    return loudness_lufs(mono.mean(axis=0) if mono.ndim == 2 else mono)
+
+
+def _loudness_and_peak(render: np.ndarray) -> tuple[float, float]:
+    # True peak over both channels (one, where the rig's two are the same: half the work).
+    x = np.asarray(render)
+    if x.ndim == 2 and len(x) == 2 and np.array_equal(x[0], x[1]):
+        x = x[0]
+    return _loudness(render), true_peak_dbtp(x)
 
 
 def _in_range(gain_db: float) -> float:
