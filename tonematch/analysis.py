@@ -93,15 +93,26 @@ class Features:
         }
 
 
+def _active_frames(power: np.ndarray) -> np.ndarray:
+    """Frames within ACTIVE_DB of the loud ones (all frames when none is)."""
+    frame_energy = power.sum(axis=1)
+    loud = np.percentile(frame_energy, 95) + 1e-30
+    active = frame_energy > loud * 10 ** (ACTIVE_DB / 10)
+    return active if np.any(active) else np.ones_like(active)
+
+
+def long_term_band_power(x: np.ndarray) -> np.ndarray:
+    """`analyse(x).band_power` alone: the grid's cabinet what-ifs need nothing else of a raw
+    amp render, and the other features cost as much again."""
+    power = power_spectrogram(np.asarray(x, dtype=np.float64))
+    return band_matrix() @ power[_active_frames(power)].mean(axis=0) + 1e-20
+
+
 def analyse(x: np.ndarray) -> Features:
     """Computes the features of a mono 48 kHz signal."""
     x = np.asarray(x, dtype=np.float64)
     power = power_spectrogram(x)
-    frame_energy = power.sum(axis=1)
-    loud = np.percentile(frame_energy, 95) + 1e-30
-    active = frame_energy > loud * 10 ** (ACTIVE_DB / 10)
-    if not np.any(active):
-        active = np.ones_like(active)
+    active = _active_frames(power)
     ltas = power[active].mean(axis=0)
     band_power = band_matrix() @ ltas + 1e-20
     bands_db = 10 * np.log10(band_power)

@@ -18,7 +18,13 @@ import numpy as np
 from scipy.signal import fftconvolve, sosfilt
 
 from tonematch._native import NamModel
-from tonematch.analysis import Features, analyse, band_matrix, third_octave_centres
+from tonematch.analysis import (
+    Features,
+    analyse,
+    band_matrix,
+    long_term_band_power,
+    third_octave_centres,
+)
 from tonematch.audio_io import RATE
 from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
 from tonematch.loss import LossParts, spectral_loss, tone_loss
@@ -155,8 +161,8 @@ class ApproxCabs:
 
 def approx_cabs(amp_out: np.ndarray, ir_paths: list[Path]) -> ApproxCabs:
     """The amp output through each IR, in the band domain."""
-    raw = analyse(amp_out)
-    powers = np.array([raw.band_power * ir_band_gains(p) for p in ir_paths])
+    raw = long_term_band_power(amp_out)
+    powers = np.array([raw * ir_band_gains(p) for p in ir_paths])
     bands = 10 * np.log10(powers / powers.sum(axis=1, keepdims=True))
     return ApproxCabs(analyse(sosfilt(_CAB_LIKE, amp_out)), powers, bands)
 
