@@ -476,7 +476,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     checks.append({"target": f"effects: dry references get delay mix and reverb wet <= "
                    f"{EFFECT_OFF}", "value": f"{fx['dry_clean']}/{fx['dry']}",
                    "threshold": "all", "pass": fx["dry"] > 0 and fx["dry_clean"] == fx["dry"]})
-    checks.append({"target": "effects: delay time within 10 % (delay on)",
+    checks.append({"target": f"effects: delay time within {DELAY_TIME_TOLERANCE:.0%} (delay on)",
                    "value": f"{fx['delay_time_right']}/{fx['delay']}", "threshold": "80%",
                    "pass": fx["delay"] > 0 and 5 * fx["delay_time_right"] >= 4 * fx["delay"]})
     seconds = [r["match_seconds"] for r in rows if not r.get("error")]
@@ -533,7 +533,8 @@ def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
     fx = summary.get("time_effects")
     if fx:
         lines += ["", f"effects: dry references left dry {fx['dry_clean']}/{fx['dry']}; delay "
-                  f"time within 10 % {fx['delay_time_right']}/{fx['delay']} (mix within 0.05: "
+                  f"time within {DELAY_TIME_TOLERANCE:.0%} {fx['delay_time_right']}/{fx['delay']} "
+                  f"(mix within {EFFECT_OFF}: "
                   f"{fx['delay_mix_right']}/{fx['delay_mix_checked']} where it is the chain's "
                   f"delay); reverb found (wet > {EFFECT_OFF}) {fx['reverb_found']}/{fx['reverb']}"]
     lines.append(f"\nmedian match time {_fmt(summary['median_match_seconds'], 1)} s")

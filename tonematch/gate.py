@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tonematch.analysis import ENV_FRAME as FRAME
+from tonematch.analysis import frame_levels_db
 from tonematch.audio_io import RATE
 from tonematch.render import render_rig
 from tonematch.rig import RANGES, Rig
 
-FRAME = RATE // 100  # 10 ms
 SILENCE_DBFS = -90.0  # gaps at or below this are digital silence: nothing to gate
 GAP_ABOVE_FLOOR_DB = 6.0  # a gap frame peaks at most this above the DI's floor …
 GAP_MIN_FRAMES = 20  # … for at least 200 ms
@@ -54,6 +55,10 @@ class GateDecision:
         """Whether the gate is set."""
         return self.threshold_db > RANGES["gate_threshold_db"].low
 
+    def notes(self) -> list[str]:
+        """What the user is told: where the gate was set and why (nothing when it is off)."""
+        return [f"noise gate set at {self.threshold_db:.1f} dB: {self.reason}"] if self.on else []
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly summary."""
         def num(v: float | None) -> float | None:
@@ -68,12 +73,6 @@ def _frame_peaks_db(x: np.ndarray) -> np.ndarray:
     n = len(x) // FRAME
     peaks = np.max(np.abs(np.asarray(x[: n * FRAME], dtype=np.float64)).reshape(n, FRAME), axis=1)
     return 20 * np.log10(peaks + 1e-12)
-
-
-def _frame_rms_db(x: np.ndarray) -> np.ndarray:
-    n = len(x) // FRAME
-    f = np.asarray(x[: n * FRAME], dtype=np.float64).reshape(n, FRAME)
-    return 10 * np.log10(np.mean(f * f, axis=1) + 1e-14)
 
 
 def noise_floor(di: np.ndarray) -> NoiseFloor | str:
@@ -122,10 +121,10 @@ def decide(rig: Rig, di: np.ndarray, reference: np.ndarray) -> GateDecision:
     # before them); the question is what the drive makes of the noise.
     dry = replace(rig.params, gate_threshold_db=off, delay_mix=0.0, reverb_wet=0.0)
     out = render_rig(replace(rig, params=dry), di)
-    levels = _frame_rms_db(np.mean(out, axis=0))
+    levels = frame_levels_db(np.mean(out, axis=0))
     gaps = found.gap_frames[: len(levels)]
     rig_gaps = _quiet_db(levels, gaps)
-    ref_quiet = _quiet_db(_frame_rms_db(reference))
+    ref_quiet = _quiet_db(frame_levels_db(reference))
     measured = dict(di_noise_peak_dbfs=found.noise_peak_dbfs, rig_gaps_db=rig_gaps,
                     reference_quiet_db=ref_quiet)
     if rig_gaps <= ref_quiet + AUDIBLE_MARGIN_DB:

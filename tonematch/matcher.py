@@ -145,8 +145,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     best = final[0]
     rig = best.rig
     rig.loss = best.loss.total
-    if gates[0].on:
-        notes.append(f"noise gate set at {gates[0].threshold_db:.1f} dB: {gates[0].reason}")
+    notes += gates[0].notes()
     # Everything the user should know travels in the rig as well as on stderr: the notes about
     # the files and the library (skipped models and IRs name the file), and the trust checks.
     notes += doubts + trust.result_warnings(best.loss)
@@ -451,8 +450,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     out.loss = final.loss.total
     gated = _set_gate(out, di.samples, ref_active)
     notes = di.notes + ref_audio.notes + conditioning_notes + trust.result_warnings(final.loss)
-    if gated.on:
-        notes.append(f"noise gate set at {gated.threshold_db:.1f} dB: {gated.reason}")
+    notes += gated.notes()
     out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
                  "loss_components": final.loss.to_dict(), "warnings": list(notes),
                  "at_limit": trust.at_limit(out.params)}
