@@ -15,11 +15,11 @@ if command -v "$PYTHON" >/dev/null 2>&1; then
 fi
 # The plugin: JUCE 7 (modules + juceaide), the codecs Debian's JUCE leaves out, the X11/ALSA
 # headers it builds against, and what the plugin tests use (Xvfb + ImageMagick for the UI
-# screenshot, lilv for the LV2 bundle).
+# screenshot, lilv for the LV2 bundle), and ccache so that rebuilding unchanged sources is quick.
 plugin_packages=(juce-modules-source juce-tools pkg-config libflac-dev libvorbis-dev libogg-dev
   libfreetype-dev libfontconfig1-dev libasound2-dev libx11-dev libxext-dev libxinerama-dev
   libxrandr-dev libxcursor-dev libxcomposite-dev libgl-dev xvfb imagemagick lilv-utils
-  liblilv-dev lv2-dev)
+  liblilv-dev lv2-dev ccache)
 # The web app's browser tests drive Debian's Chromium through its WebDriver.
 browser_packages=(chromium chromium-driver)
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -34,6 +34,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 fi
+
+source scripts/ccache_env.sh
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

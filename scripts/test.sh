@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source .venv/bin/activate
+source scripts/ccache_env.sh
 # Each stage's wall time goes to the log, so a slow run says where its time went.
 stage() { echo "== $1 (at ${SECONDS} s)"; }
 
@@ -23,16 +24,8 @@ cmake --build build/asan -j"$(nproc)" --target chain_stress_test chain_nan_test
 ctest --test-dir build/asan -R "chain_stress|chain_nan" --output-on-failure
 
 stage "plugin (VST3, LV2, Standalone and its C++ test programs; again with AddressSanitizer)"
-cmake -S . -B build/plugin -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=Release \
-  -DPython_EXECUTABLE="$(command -v python)" >/dev/null
-cmake --build build/plugin -j"$(nproc)" >/dev/null
-asan="-fsanitize=address -fno-omit-frame-pointer -g"
-cmake -S . -B build/plugin-asan -DTONEMATCH_BUILD_PLUGIN=ON -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS="$asan" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address \
-  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address -DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=address \
-  -DPython_EXECUTABLE="$(command -v python)" >/dev/null
-cmake --build build/plugin-asan -j"$(nproc)" --target plugin_realtime_test plugin_state_test plugin_match_test \
-  plugin_compare_test plugin_bad_input_test >/dev/null
+PYTHON="$(command -v python)" bash scripts/build_plugin.sh release
+PYTHON="$(command -v python)" bash scripts/build_plugin.sh asan
 
 stage "pytest"
 TONEMATCH_TEST_BUILD="$PWD/build/tests" TONEMATCH_PLUGIN_BUILD="$PWD/build/plugin" \

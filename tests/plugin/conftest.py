@@ -18,16 +18,12 @@ import pytest
 from plugin_env import ASSETS, ROOT, PluginBuild
 
 
-def _cmake_build(folder: Path, targets: list[str], extra: list[str]) -> None:
-    cmake = shutil.which("cmake")
-    if cmake is None:
+def _build(kind: str, folder: Path) -> None:
+    """Builds the plugin as scripts/test.sh does (scripts/build_plugin.sh, the one definition)."""
+    if shutil.which("cmake") is None:
         pytest.fail("cmake is not installed: run scripts/setup.sh")
-    jobs = str(min(2, os.cpu_count() or 1))
-    subprocess.run([cmake, "-S", str(ROOT), "-B", str(folder), "-DTONEMATCH_BUILD_PLUGIN=ON",
-                    f"-DPython_EXECUTABLE={sys.executable}", *extra],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([cmake, "--build", str(folder), "-j", jobs, "--target", *targets], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(["bash", str(ROOT / "scripts" / "build_plugin.sh"), kind, str(folder)],
+                   check=True, env={**os.environ, "PYTHON": sys.executable})
 
 
 @pytest.fixture(scope="session")
@@ -35,11 +31,7 @@ def plugin_build() -> PluginBuild:
     env = os.environ.get("TONEMATCH_PLUGIN_BUILD")
     build = PluginBuild(Path(env).resolve() if env else ROOT / "build" / "plugin")
     if not env:
-        _cmake_build(build.folder, ["ToneMatchAI_VST3", "ToneMatchAI_LV2", "ToneMatchAI_Standalone",
-                                    "plugin_realtime_test", "plugin_state_test",
-                                    "plugin_match_test", "plugin_bad_input_test",
-                                    "plugin_compare_test", "plugin_lv2_render"],
-                     ["-DCMAKE_BUILD_TYPE=Release"])
+        _build("release", build.folder)
     for path in (build.vst3, build.lv2, build.standalone):
         assert path.exists(), f"{path} was not built"
     return build
@@ -50,14 +42,7 @@ def asan_build() -> PluginBuild:
     env = os.environ.get("TONEMATCH_PLUGIN_ASAN_BUILD")
     build = PluginBuild(Path(env).resolve() if env else ROOT / "build" / "plugin-asan")
     if not env:
-        flags = "-fsanitize=address -fno-omit-frame-pointer -g"
-        _cmake_build(build.folder,
-                     ["plugin_realtime_test", "plugin_state_test", "plugin_match_test",
-                      "plugin_compare_test", "plugin_bad_input_test"],
-                     ["-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_CXX_FLAGS={flags}",
-                      "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address",
-                      "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address",
-                      "-DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=address"])
+        _build("asan", build.folder)
     return build
 
 

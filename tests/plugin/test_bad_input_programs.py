@@ -40,7 +40,7 @@ import time
 import pytest
 import stalled_mount
 
-EXPECTED = {"preset": 96, "async preset": 2, "preset save": 5, "matcher output": 32}
+EXPECTED = {"preset": 96, "async preset": 2, "preset save": 5, "matcher output": 33}
 
 
 def test_bad_presets_and_matcher_output(plugin_build, tmp_home, tmp_path):

@@ -5,6 +5,7 @@
 
 #include "bridge/MatcherCommand.h"
 #include "bridge/ProgressLine.h"
+#include "bridge/Subprocess.h"
 
 namespace tonematch::plugin {
 
@@ -120,7 +121,7 @@ void MatchJob::handleLine(const std::string& line) {
   if (otherLines_.size() > kKeptLines) otherLines_.pop_front();
 }
 
-std::string MatchJob::failureText(int exitCode) const {
+std::string MatchJob::failureText(const ExitStatus& exit) const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (errorLine_ && !errorLine_->empty()) return *errorLine_;
   // No error line: prefer the CLI's "error: …" on stderr, else the last lines it printed.
@@ -129,9 +130,9 @@ std::string MatchJob::failureText(int exitCode) const {
   std::string tail;
   for (std::size_t i = otherLines_.size() > 3 ? otherLines_.size() - 3 : 0; i < otherLines_.size(); ++i)
     tail += (tail.empty() ? "" : " | ") + otherLines_[i];
-  // JUCE reports 0 for a child killed by a signal, so 0 without "done" is said as it is.
-  return (exitCode == 0 ? std::string("the matcher stopped before it finished (exit code 0 or killed)")
-                        : "the matcher stopped (exit code " + std::to_string(exitCode) + ")") +
+  const bool failed = exit.exited && exit.code != 0;
+  return (failed ? "the matcher stopped (" + exit.describe() + ")"
+                 : "the matcher stopped before it finished (" + exit.describe() + ")") +
          (tail.empty() ? std::string() : ": " + tail);
 }
 
@@ -172,12 +173,11 @@ MatchOutcome MatchJob::runMatch() {
 
   // stdout and stderr merged: progress JSON on stdout, the CLI's "error: …" and Python's
   // warnings or tracebacks on stderr; handleLine tells them apart.
-  auto child = std::make_shared<juce::ChildProcess>();
-  if (!child->start(args))
-    return finish(MatchOutcome::Kind::Failed, "cannot start " + args[0].toStdString());
+  auto child = std::make_shared<Subprocess>();
+  if (std::string whyNot; !child->start(args, whyNot)) return finish(MatchOutcome::Kind::Failed, whyNot);
 
-  // ChildProcess reads block until data or EOF, so a reader thread collects lines while this
-  // thread hands them on and watches Cancel, the timeout and the child itself.
+  // Reads block until data or EOF, so a reader thread collects lines while this thread hands
+  // them on and watches Cancel, the timeout and the child itself.
   auto output = std::make_shared<ChildOutput>();
   std::thread reader([child, output] {
     std::string line;
@@ -188,11 +188,13 @@ MatchOutcome MatchJob::runMatch() {
       line.clear();
       cut = false;
     };
-    char c = 0;
-    while (child->readProcessOutput(&c, 1) == 1) {
-      if (c == '\n') push();
-      else if (line.size() < kMaxLineBytes) line += c;
-      else cut = true;
+    char buffer[4096];
+    for (int n = 0; (n = child->read(buffer, sizeof buffer)) > 0;) {
+      for (int i = 0; i < n; ++i) {
+        if (buffer[i] == '\n') push();
+        else if (line.size() < kMaxLineBytes) line += buffer[i];
+        else cut = true;
+      }
     }
     if (!line.empty()) push();
     std::lock_guard<std::mutex> lock(output->mutex);
@@ -226,7 +228,7 @@ MatchOutcome MatchJob::runMatch() {
     if (kind != MatchOutcome::Kind::Succeeded) {
       if (exitedAt < 0.0) {
         child->kill();
-        child->waitForProcessToFinish(2000);  // reaped: no zombie is left behind
+        child->waitForExit(2000);  // reaped: no zombie is left behind
       }
       break;
     }
@@ -236,7 +238,7 @@ MatchOutcome MatchJob::runMatch() {
   for (int i = 0; i < 25 && !drain(); ++i) wait(20);
   if (drain()) reader.join();
   else reader.detach();
-  const int exitCode = static_cast<int>(child->getExitCode());
+  const auto exit = child->status();
 
   if (kind == MatchOutcome::Kind::Cancelled) return finish(kind, "Match cancelled; the rig was not changed");
   if (kind == MatchOutcome::Kind::TimedOut) {
@@ -250,8 +252,9 @@ MatchOutcome MatchJob::runMatch() {
     std::lock_guard<std::mutex> lock(mutex_);
     done = sawDone_ && !errorLine_;
   }
-  // JUCE reports exit code 0 for a child killed by a signal, so success also needs "done".
-  if (exitCode != 0 || !done) return finish(MatchOutcome::Kind::Failed, failureText(exitCode));
+  // Success needs "done" as well: a child can exit 0 halfway (or its status be unknown, where
+  // the host reaps children itself).
+  if (!exit.clean() || !done) return finish(MatchOutcome::Kind::Failed, failureText(exit));
   if (!spec_.output.existsAsFile())
     return finish(MatchOutcome::Kind::Failed, "the matcher finished but wrote no rig JSON");
   try {

@@ -14,6 +14,7 @@
 #include <juce_core/juce_core.h>
 
 #include "bridge/ReferenceClip.h"
+#include "bridge/Subprocess.h"
 #include "rig/RigJson.h"
 
 namespace tonematch::plugin {
@@ -63,7 +64,7 @@ class MatchJob : private juce::Thread {
   void run() override;
   MatchOutcome runMatch();
   void handleLine(const std::string& line);
-  std::string failureText(int exitCode) const;
+  std::string failureText(const ExitStatus& exit) const;
 
   const MatchJobSpec spec_;
   std::function<void()> onFinished_;

@@ -1,5 +1,9 @@
 #include "bridge/MatcherCommand.h"
 
+#include <algorithm>
+
+#include "bridge/Subprocess.h"
+
 #if JUCE_LINUX || JUCE_MAC || JUCE_BSD
 #include <unistd.h>
 #endif
@@ -28,23 +32,42 @@ juce::File findOnPath(const juce::String& name) {
   return {};
 }
 
-// Runs a short check command; "" when it exits 0, else what went wrong.
+// Runs a short check command; "" when it exits 0, else what went wrong. Its output is read as it
+// comes (a chatty interpreter cannot fill the pipe and stall), and only its end is kept.
 std::string check(const juce::StringArray& command, int timeoutMs) {
   const auto exe = command[0];
   if (exe.containsChar(juce::File::getSeparatorChar()) && !isExecutable(juce::File(exe)))
     return exe.toStdString() + " does not exist or is not executable";
-  juce::ChildProcess child;
-  if (!child.start(command)) return "cannot start " + exe.toStdString();
-  if (!child.waitForProcessToFinish(timeoutMs)) {
+  Subprocess child;
+  if (std::string whyNot; !child.start(command, whyNot)) return whyNot;
+  const auto deadline = juce::Time::getMillisecondCounterHiRes() + timeoutMs;
+  auto remainingMs = [deadline] {
+    return std::max(0, static_cast<int>(deadline - juce::Time::getMillisecondCounterHiRes()));
+  };
+  constexpr std::size_t kKeptBytes = 4096;
+  std::string output;
+  char buffer[4096];
+  // Until its output ends, it has ended (a process it left behind may hold the pipe), or time is up.
+  for (;;) {
+    const int n = child.read(buffer, sizeof buffer, std::min(remainingMs(), 50));
+    if (n == 0 || (n < 0 && (!child.isRunning() || remainingMs() == 0))) break;
+    if (n < 0) continue;
+    output.append(buffer, static_cast<std::size_t>(n));
+    if (output.size() > 2 * kKeptBytes) output.erase(0, output.size() - kKeptBytes);
+  }
+  // What came as it ended (bounded: a process it left behind may print on and on).
+  for (int i = 0, n = 0; i < 4 && (n = child.read(buffer, sizeof buffer, 0)) > 0; ++i)
+    output.append(buffer, static_cast<std::size_t>(n));
+  if (!child.waitForExit(remainingMs())) {
     child.kill();
-    child.waitForProcessToFinish(2000);
+    child.waitForExit(2000);
     return exe.toStdString() + " did not answer within " + std::to_string(timeoutMs / 1000) + " s";
   }
-  const auto code = child.getExitCode();
-  if (code == 0) return {};
-  auto output = child.readAllProcessOutput().trim();
-  auto lastLine = juce::StringArray::fromLines(output).joinIntoString(" ").getLastCharacters(200);
-  return command.joinIntoString(" ").toStdString() + " failed (exit " + std::to_string(code) + ")" +
+  const auto exit = child.status();
+  if (exit.clean()) return {};
+  auto text = juce::String::fromUTF8(output.data(), static_cast<int>(output.size())).trim();
+  auto lastLine = juce::StringArray::fromLines(text).joinIntoString(" ").getLastCharacters(200);
+  return command.joinIntoString(" ").toStdString() + " failed (" + exit.describe() + ")" +
          (lastLine.isEmpty() ? std::string() : ": " + lastLine.toStdString());
 }
 

@@ -4,6 +4,9 @@
 // lines, NaN and backwards progress, no or invalid rig files, hanging, dying by a signal, binary
 // junk and floods on stderr. A failure must end with one readable message and change nothing; the
 // progress bar must stay within 0…1 and never move back; no child may outlive the match.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <thread>
 
@@ -19,6 +22,9 @@ namespace badinput {
 namespace {
 
 enum class Want { Fails, Succeeds, Cancelled };
+
+// A descriptor number this program holds open (without close-on-exec) while the cases run.
+constexpr int kInheritedFd = 250;
 
 struct MatcherCase {
   std::string name;
@@ -52,7 +58,7 @@ std::vector<MatcherCase> cases() {
                               "\"3\", \"total\": [10]", "1.5, \"total\": 2.5", "-1e308, \"total\": 1e-308"})
     oddNumbers += "echo '{\"stage\": \"grid\", \"done\": " + juce::String(numbers) + "}'\n";
   return {
-      {"2000 garbage lines, exit 0", "i=0; while [ $i -lt 2000 ]; do echo \"garbage {{{ $i\"; i=$((i+1)); done\nexit 0\n", Want::Fails, "stopped before it finished"},
+      {"2000 garbage lines, exit 0", "i=0; while [ $i -lt 2000 ]; do echo \"garbage {{{ $i\"; i=$((i+1)); done\nexit 0\n", Want::Fails, "stopped before it finished (exit code 0)"},
       {"garbage around a good rig", "echo garbage\necho '{not json'\necho '{\"stage\": 5}'\necho '[1, 2]'\necho '\"done\"'\n" + goodRig() + kDone, Want::Succeeds, ""},
       {"a 20 MB line, exit 1", "head -c 20000000 /dev/zero | tr '\\0' x\necho\nexit 1\n", Want::Fails, "exit code 1"},
       {"a 20 MB line before a good rig", "head -c 20000000 /dev/zero | tr '\\0' x\necho\n" + goodRig() + kDone, Want::Succeeds, ""},
@@ -88,8 +94,14 @@ std::vector<MatcherCase> cases() {
       {"closes its output and keeps running", "exec >/dev/null 2>&1\nexec sleep 60\n", Want::Fails, "did not finish within", 1500},
       // A process the child leaves behind keeps the pipe open for 20 s: not waited for.
       {"leaves a process holding its output", "sleep 20 &\n" + goodRig() + kDone, Want::Succeeds, "", 20000, false, 5.0},
-      {"killed by SIGKILL", "kill -KILL $$\n", Want::Fails, "stopped before it finished"},
-      {"killed by SIGSEGV", "kill -SEGV $$\n", Want::Fails, "stopped before it finished"},
+      {"killed by SIGKILL", "kill -KILL $$\n", Want::Fails, "stopped before it finished (killed by SIGKILL)"},
+      {"killed by SIGSEGV", "kill -SEGV $$\n", Want::Fails, "stopped before it finished (killed by SIGSEGV)"},
+      // The host's open files stay the host's (kInheritedFd is open in this program, not
+      // close-on-exec), and the child reads nothing from the host's stdin.
+      {"the child inherits no open files", "[ -e /proc/$$/fd/" + juce::String(kInheritedFd) + " ] && { echo 'error: inherited fd' >&2; exit 1; }\n"
+                                           "[ \"$(readlink /proc/$$/fd/0)\" = /dev/null ] || { echo 'error: stdin is not /dev/null' >&2; exit 1; }\n" +
+                                               goodRig() + kDone,
+       Want::Succeeds, ""},
       {"binary junk on stderr", "head -c 200000 /dev/urandom >&2\nexit 1\n", Want::Fails, "exit code 1"},
       {"30 MB on stderr", "yes 'warning: something odd happened here' | head -c 30000000 >&2\nexit 1\n", Want::Fails, "exit code 1"},
       {"an error: line with junk bytes", "printf 'error: bad \\377\\376 bytes\\n' >&2\nexit 2\n", Want::Fails, "bytes"},
@@ -107,6 +119,8 @@ void matcherOutputCorpus() {
     good.loss = 0.2;
     work().getChildFile("good_rig.json").replaceWithText(serialiseRig(good));
   }
+  const int heldOpen = ::open("/dev/null", O_RDONLY);
+  TM_CHECK(heldOpen >= 0 && ::dup2(heldOpen, kInheritedFd) == kInheritedFd);
   const auto reference = juce::File(tmtest::asset("examples/ref_library_rig.wav"));
   const auto referencePrint = fingerprint(reference);
   int i = 0;
@@ -155,6 +169,8 @@ void matcherOutputCorpus() {
     ++counts()["matcher output"];
     if (c.want == Want::Succeeds) restoreKnownRig(*p);
   }
+  ::close(kInheritedFd);
+  ::close(heldOpen);
   destroy(std::move(p));
 }
 
