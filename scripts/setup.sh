@@ -20,10 +20,12 @@ plugin_packages=(juce-modules-source juce-tools pkg-config libflac-dev libvorbis
   libfreetype-dev libfontconfig1-dev libasound2-dev libx11-dev libxext-dev libxinerama-dev
   libxrandr-dev libxcursor-dev libxcomposite-dev libgl-dev xvfb imagemagick lilv-utils
   liblilv-dev lv2-dev ccache)
+# The matcher's effect tests play sampled guitars (FluidSynth with the FluidR3 General MIDI font).
+test_packages=(fluidsynth fluid-soundfont-gm)
 # The web app's browser tests drive Debian's Chromium through its WebDriver.
 browser_packages=(chromium chromium-driver)
 if command -v dpkg-query >/dev/null 2>&1; then
-  for pkg in "${plugin_packages[@]}" "${browser_packages[@]}"; do
+  for pkg in "${plugin_packages[@]}" "${test_packages[@]}" "${browser_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
 fi

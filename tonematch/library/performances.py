@@ -212,10 +212,11 @@ def write_midi(path: Path, notes: list[Note], program: int) -> None:
 def _render_fluidsynth(notes: list[Note], seconds: float, font: str, program: int) -> np.ndarray:
     exe = shutil.which("fluidsynth")
     if exe is None:
-        raise RuntimeError("fluidsynth not found (run scripts/setup_benchmarks.sh)")
+        raise RuntimeError("fluidsynth not found (scripts/setup.sh installs it)")
     sf2 = SOUND_FONTS[font]
     if not sf2.exists():
-        raise RuntimeError(f"{sf2} not found (run scripts/setup_benchmarks.sh)")
+        raise RuntimeError(f"{sf2} not found (scripts/setup.sh installs FluidR3, "
+                           "scripts/setup_benchmarks.sh the MuseScore font)")
     with tempfile.TemporaryDirectory(prefix="tonematch-di-") as tmp:
         mid, wav = Path(tmp) / "part.mid", Path(tmp) / "part.wav"
         write_midi(mid, notes, program)
