@@ -308,7 +308,8 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
                                                 for a in rig_json.get("alternatives", [])],
                           "match_eq_db": (rig_json.get("match_eq") or {}).get("gains_db"),
                           "timings_s": rig_json.get("timings_s"),
-                          "pedal_checks": (rig_json.get("analysis") or {}).get("pedal_checks")}
+                          "pedal_checks": (rig_json.get("analysis") or {}).get("pedal_checks"),
+                          "same_part": (rig_json.get("analysis") or {}).get("same_part")}
         if case.hidden.rig_json is not None:
             row["identification"] = identification(case.hidden.rig_json["rig"], rig_json)
             row["truth_check"] = truth_check(case.hidden.rig_json, rig_json, di_path, ref_path,
@@ -481,12 +482,24 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                    "pass": fx["delay"] > 0 and 5 * fx["delay_time_right"] >= 4 * fx["delay"]})
     seconds = [r["match_seconds"] for r in rows if not r.get("error")]
     check(f"median match <= {TARGET_MATCH_S:.0f} s", _median(seconds), TARGET_MATCH_S, True)
+    # How often the matcher took the DI for the reference's part, per group (rows written
+    # before the detector existed have no record).
+    same_part = {g: {"recorded": sum(_same_part_of(r) is not None for r in rs),
+                     "detected": sum(bool(_same_part_of(r)) for r in rs)}
+                 for g, rs in groups.items()}
     return {"cases": {g: len(rs) for g, rs in groups.items()},
             "failed_matches": [r["name"] for r in rows if r.get("error")],
             "medians": medians, "wins_vs_match_eq": {g: wins(rs) for g, rs in groups.items()},
             "identification": ident, "level": level, "time_effects": fx,
+            "same_part_detected": same_part,
             "median_match_seconds": _median(seconds),
             "targets": checks}
+
+
+def _same_part_of(row: dict[str, Any]) -> bool | None:
+    """Whether the match took the DI for the reference's part; None where not recorded."""
+    found = (row.get("matched") or {}).get("same_part")
+    return None if found is None else bool(found.get("detected"))
 
 
 def _fmt(v: Any, digits: int = 2) -> str:
@@ -601,6 +614,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--summarise", type=Path, metavar="RESULTS_JSON",
                    help="print the summary of a results file's rows with this code's summary "
                    "(runs no case, writes nothing)")
+    p.add_argument("--out", type=Path, help="results JSON to write (default: "
+                   "benchmarks/results/match_quality_<split>.json; give another path for a "
+                   "subset run with --only, so the split's full results stay)")
     p.add_argument("--no-save", action="store_true",
                    help="write no results file (allowed on a tree with uncommitted changes)")
     p.add_argument("--no-cache", action="store_true", help="render case audio afresh")
@@ -657,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"match_quality: `python -m tonematch` imports {location}, not this checkout "
               f"({ROOT}); set PYTHONPATH={ROOT}", file=sys.stderr)
         return 2
-    out = RESULTS / f"match_quality_{args.split}.json"
+    out = args.out or RESULTS / f"match_quality_{args.split}.json"
     progress = out.with_name(out.name + ".inprogress")
     meta = {"benchmark": "match_quality", "split": args.split,
             "commit": commit + ("+uncommitted" if dirty else ""),

@@ -79,6 +79,9 @@ class Features:
     # The rig metric this reference is compared with, conditioned on the user's DI
     # (`tonematch.di_conditioning`), set by the matcher. None = the shipped metric.
     rig_metric: RigMetric | None = None
+    # Whether the user's DI plays this reference's part (`tonematch.same_part`), set by the
+    # matcher: then the whole spectral difference is the rig's, none of it the notes'.
+    same_part: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly summary."""

@@ -54,7 +54,7 @@ def band_response_db(gains_db: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.mean(10 ** (r / 10), axis=1))
 
 
-def fit(residual_db: np.ndarray) -> np.ndarray:
+def fit(residual_db: np.ndarray, shrink: float = SHRINK) -> np.ndarray:
     """Band gains whose response follows the (smoothed, shrunk) residual spectrum.
 
     residual_db is reference minus candidate per analysis band (mean level removed). The
@@ -63,7 +63,7 @@ def fit(residual_db: np.ndarray) -> np.ndarray:
     target = np.asarray(residual_db, dtype=np.float64)
     target = target - target.mean()
     padded = np.pad(target, 1, mode="edge")
-    target = SHRINK * (0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:])
+    target = shrink * (0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:])
     gains = np.clip(target, -LIMIT_DB, LIMIT_DB)
     for _ in range(ITERATIONS):
         error = target - band_response_db(gains)
@@ -75,7 +75,11 @@ def fit(residual_db: np.ndarray) -> np.ndarray:
 
 def fit_after_post_fx(cab_out: np.ndarray, params: RigParams, ref: Features) -> list[float]:
     """Match EQ gains for a tuned rig: the rig's part of the reference's spectrum over the
-    rig's post-FX render (the part the notes explain is left alone; see RigMetric.rig_part_of)."""
+    rig's post-FX render (the part the notes explain is left alone; see RigMetric.rig_part_of).
+    When the DI plays the reference's part (`Features.same_part`) no part is the notes': the
+    whole residual is fitted."""
     rendered = PostFxRenderer(cab_out).render(params)
     residual = ref.bands_db - analyse(rendered).bands_db
+    if ref.same_part:
+        return [float(g) for g in fit(residual, shrink=1.0)]
     return [float(g) for g in fit(metric_for(ref).rig_part_of(residual))]

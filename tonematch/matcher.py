@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tonematch import gate, pedal_check, trust
+from tonematch import gate, pedal_check, same_part, trust
 from tonematch import grid_search as grid
 from tonematch._native import apply_output_stages
 from tonematch.analysis import Features, analyse, frame_levels_db
@@ -123,6 +123,9 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     # Delay and reverb are fitted only where the reference has them (post_fx.optimise).
     ref.time_effects = detect(ref_active)
     di_active = active_excerpt(di.samples, REF_ANALYSIS_S)
+    part = same_part.detect(di_active, ref_active)
+    ref.same_part = part.detected
+    notes += part.notes()
     doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
@@ -162,6 +165,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "models": len(library.amps) + len(library.pedals),
                      "irs": len(library.irs),
                      "time_effects": ref.time_effects.to_dict(),
+                     "same_part": part.to_dict(),
                      "level": level.to_dict(), "gate": gates[0].to_dict(),
                      "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
@@ -429,8 +433,10 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     ref_active = active_excerpt(ref_audio.samples, REF_ANALYSIS_S)
     ref = analyse(ref_active)
     ref.time_effects = detect(ref_active)
+    part = same_part.detect(active_excerpt(di.samples, REF_ANALYSIS_S), ref_active)
+    ref.same_part = part.detected
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
-    conditioning_notes = _condition_on_di(excerpt, [ref], os.cpu_count() or 1)
+    conditioning_notes = _condition_on_di(excerpt, [ref], os.cpu_count() or 1) + part.notes()
     progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")
     best: Candidate | None = None
     for g in sorted({rig.params.input_gain_db, *budget.gains_db}):
