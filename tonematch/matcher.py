@@ -126,6 +126,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     part = same_part.detect(di_active, ref_active)
     ref.same_part = part.detected
     notes += part.notes()
+    same = _same_part_pair(di_active, ref_active, part)
     doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
@@ -137,7 +138,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     top, widened = _widen_gains(top, excerpt, ref, budget, options)
     lap("grid")
 
-    tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress), budget)
+    tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress, same),
+                                budget)
     lap("post_fx")
 
     level = LevelTarget.of(ref_audio.samples)
@@ -357,9 +359,29 @@ def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray,
     return [pedals[i] for i in order[: budget.pedals]]
 
 
+# Seconds of the DI and of the reference stretch it plays that the match EQ compares when the
+# DI plays the reference's part: the same notes on both sides, each rig rendered once more.
+SAME_PART_SECONDS = 30.0
+
+
+def _same_part_pair(di: np.ndarray, reference: np.ndarray,
+                    found: same_part.SamePart) -> tuple[np.ndarray, Features] | None:
+    """Where the DI plays the reference's part: the DI stretch and the features of the
+    reference stretch with the same notes (the match EQ's like-for-like comparison)."""
+    if not found.detected:
+        return None
+    di_part, ref_part = same_part.aligned(di, reference, found, SAME_PART_SECONDS)
+    features = analyse(ref_part)
+    features.same_part = True
+    return di_part, features
+
+
 def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
-          options: MatchOptions, progress: Progress) -> list[Rig]:
-    """Post-FX optimisation of the best rigs (the rest keep neutral post-FX)."""
+          options: MatchOptions, progress: Progress,
+          same: tuple[np.ndarray, Features] | None = None) -> list[Rig]:
+    """Post-FX optimisation of the best rigs (the rest keep neutral post-FX). With `same` (the
+    DI plays the reference's part) the match EQ compares the DI with the reference stretch
+    that plays its notes, instead of the excerpt with the whole reference."""
     progress.stage("post_fx", len(top), "tuning EQ, delay and reverb")
     pool = grid.ModelPool()
 
@@ -381,9 +403,14 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
             params = RigParams(input_gain_db=best[1])
             params = optimise(best[2], ref, params, budget.refine_evals, options.seed + i).params
             cab = best[2]
-        elif options.match_eq:
+        elif options.match_eq and same is None:
             cab = grid.cab_render(grid.render_combo(pool, s.combo, excerpt), s.ir)
-        if options.match_eq:
+        if options.match_eq and same is not None:
+            di_part, ref_part = same
+            combo = replace(s.combo, input_gain_db=params.input_gain_db)
+            cab = grid.cab_render(grid.render_combo(pool, combo, di_part), s.ir)
+            params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref_part))
+        elif options.match_eq:
             params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref))
         return _rig(s, params)
 

@@ -102,3 +102,16 @@ def detect(di: np.ndarray, reference: np.ndarray) -> SamePart:
     best = int(np.argmax(mean))
     similarity = float(np.clip(mean[best], 0.0, 1.0))
     return SamePart(similarity, best * HOP / RATE, similarity >= THRESHOLD)
+
+
+def aligned(di: np.ndarray, reference: np.ndarray, found: SamePart,
+            max_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """The stretches of the DI and the reference that play the same notes (the shorter one and
+    the part of the longer one it lines up with), at most max_seconds of each."""
+    n = min(len(di), len(reference), int(max_seconds * RATE))
+    start = int(round(found.offset_s * RATE))
+    if len(di) <= len(reference):
+        start = min(start, len(reference) - n)
+        return di[:n], reference[start: start + n]
+    start = min(start, len(di) - n)
+    return di[start: start + n], reference[:n]
