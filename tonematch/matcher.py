@@ -460,8 +460,10 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     ref_active = active_excerpt(ref_audio.samples, REF_ANALYSIS_S)
     ref = analyse(ref_active)
     ref.time_effects = detect(ref_active)
-    part = same_part.detect(active_excerpt(di.samples, REF_ANALYSIS_S), ref_active)
+    di_active = active_excerpt(di.samples, REF_ANALYSIS_S)
+    part = same_part.detect(di_active, ref_active)
     ref.same_part = part.detected
+    same = _same_part_pair(di_active, ref_active, part)
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     conditioning_notes = _condition_on_di(excerpt, [ref], os.cpu_count() or 1) + part.notes()
     progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")
@@ -471,7 +473,11 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
         cab = render_rig(pre, excerpt).mean(axis=0)
         result = optimise(cab, ref, pre.params, budget.refine_evals, seed)
         params = result.params
-        if match_eq:
+        if match_eq and same is not None:  # like for like, as `match` does it
+            pre_part = replace(rig, params=RigParams(input_gain_db=params.input_gain_db))
+            cab_part = render_rig(pre_part, same[0]).mean(axis=0)
+            params = replace(params, match_eq_db=fit_after_post_fx(cab_part, params, same[1]))
+        elif match_eq:
             params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref))
         if best is None or result.loss.total < best.loss.total:
             best = Candidate(replace(rig, params=params), result.loss)

@@ -52,7 +52,7 @@ class SamePart:
         """What the user is told."""
         if not self.detected:
             return []
-        return [f"The DI plays the reference's part (pitch similarity {self.similarity:.2f}): "
+        return [f"the DI plays the reference's part (pitch similarity {self.similarity:.2f}): "
                 "the match EQ takes the whole spectral difference as the tone's"]
 
 
