@@ -123,10 +123,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     # Delay and reverb are fitted only where the reference has them (post_fx.optimise).
     ref.time_effects = detect(ref_active)
     di_active = active_excerpt(di.samples, REF_ANALYSIS_S)
-    part = same_part.detect(di_active, ref_active)
-    ref.same_part = part.detected
+    part, same = _same_part_pair(di_active, ref_active)
     notes += part.notes()
-    same = _same_part_pair(di_active, ref_active, part)
     doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
@@ -365,15 +363,17 @@ SAME_PART_SECONDS = 30.0
 
 
 def _same_part_pair(di: np.ndarray, reference: np.ndarray,
-                    found: same_part.SamePart) -> tuple[np.ndarray, Features] | None:
-    """Where the DI plays the reference's part: the DI stretch and the features of the
-    reference stretch with the same notes (the match EQ's like-for-like comparison)."""
+                    ) -> tuple[same_part.SamePart, tuple[np.ndarray, Features] | None]:
+    """Whether the DI plays the reference's part and, where it does, the DI stretch and the
+    features of the reference stretch with the same notes (the match EQ's like-for-like
+    comparison; those features are marked `same_part`)."""
+    found = same_part.detect(di, reference)
     if not found.detected:
-        return None
+        return found, None
     di_part, ref_part = same_part.aligned(di, reference, found, SAME_PART_SECONDS)
     features = analyse(ref_part)
     features.same_part = True
-    return di_part, features
+    return found, (di_part, features)
 
 
 def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
@@ -460,10 +460,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
     ref_active = active_excerpt(ref_audio.samples, REF_ANALYSIS_S)
     ref = analyse(ref_active)
     ref.time_effects = detect(ref_active)
-    di_active = active_excerpt(di.samples, REF_ANALYSIS_S)
-    part = same_part.detect(di_active, ref_active)
-    ref.same_part = part.detected
-    same = _same_part_pair(di_active, ref_active, part)
+    part, same = _same_part_pair(active_excerpt(di.samples, REF_ANALYSIS_S), ref_active)
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     conditioning_notes = _condition_on_di(excerpt, [ref], os.cpu_count() or 1) + part.notes()
     progress.stage("post_fx", len(budget.gains_db), "tuning input gain and post-FX")
