@@ -212,7 +212,9 @@ void bindChain(py::module_& m) {
         py::arg("output_db"), py::arg("limiter_ceiling_db"),
         "A (2, n) render made with the output gain at 0 dB and the limiter off, as a reset "
         "chain plays it with the output gain at output_db (final gain + output level) and the "
-        "limiter at limiter_ceiling_db: the same samples, without rendering the rig again.");
+        "limiter at limiter_ceiling_db: the same samples, without rendering the rig again. "
+        "The render is aligned (latency removed, as tonematch.render gives it) and so is the "
+        "result; past its end the render is taken as silent.");
   py::class_<PyChain>(m, "Chain",
                       "The ToneMatch signal chain: input gain → pedal → amp → cabinet IR → "
                       "match EQ → peak EQ → delay → reverb → output gain → limiter (mono in, stereo out).")

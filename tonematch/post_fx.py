@@ -75,18 +75,21 @@ def fit_eq(cand: Features, ref: Features) -> tuple[float, float]:
 
 
 class PostFxRenderer:
-    """Renders cabinet output through the chain's post-cabinet stages only (empty slots)."""
+    """Renders cabinet output through the chain's post-cabinet stages only (empty slots),
+    aligned with it (the chain's latency, the output limiter's lookahead, removed)."""
 
     def __init__(self, cab_out: np.ndarray) -> None:
-        self.cab_out = np.ascontiguousarray(cab_out, dtype=np.float32)
         self.chain = Chain(sample_rate=RATE, max_block=4096)
+        self.latency = self.chain.latency_samples
+        self.cab_out = np.concatenate([np.asarray(cab_out, dtype=np.float32),
+                                       np.zeros(self.latency, np.float32)])
 
     def render(self, params: RigParams) -> np.ndarray:
         values = params.to_dict()
         values["input_gain_db"] = 0.0  # already applied before the pedal
         self.chain.set_params(**values, immediate=True)
         self.chain.reset()
-        return self.chain.process(self.cab_out).mean(axis=0)
+        return self.chain.process(self.cab_out)[:, self.latency:].mean(axis=0)
 
 
 def tuned_keys(effects: TimeEffects | None) -> tuple[str, ...]:

@@ -77,8 +77,8 @@ ToneMatchEditor::ToneMatchEditor(ToneMatchProcessor& owner)
   limiter_.slider().updateText();
   outputLevel_.slider().setTooltip("Output Level: the level the matcher sets so the match plays "
                                    "at the reference's loudness (after the final gain)");
-  limiter_.slider().setTooltip("Limiter: the ceiling no output sample passes (the last stage; no "
-                               "latency). The matcher sets it when the rig peaks more than the "
+  limiter_.slider().setTooltip("Limiter: the ceiling no output sample passes (the last stage; it "
+                               "looks 2 ms ahead). The matcher sets it when the rig peaks more than the "
                                "reference at the same loudness; at 0 dB it is off");
   addAndMakeVisible(inputMeter_);
   addAndMakeVisible(outputMeter_);

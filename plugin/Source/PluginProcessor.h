@@ -122,7 +122,7 @@ class ToneMatchProcessor : public juce::AudioProcessor {
   juce::AudioProcessorValueTreeState& parameters() { return apvts_; }
   /// LOAD PRESET's reader (PresetManager::loadAsync); message thread.
   AsyncPresetLoader& presetLoader() { return presetLoader_; }
-  /// Host-rate latency reported to the host (the chain's resamplers; 0 at 48 kHz).
+  /// Host-rate latency reported to the host (the limiter's 2 ms lookahead; the resamplers).
   int chainLatency() const { return chain_.latencySamples(); }
 
  private:

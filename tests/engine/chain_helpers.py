@@ -36,3 +36,12 @@ def guitar_like(seconds: float, rate: float, seed: int = 0) -> np.ndarray:
 
 def noise(n: int, seed: int = 0, level: float = 0.1) -> np.ndarray:
     return (np.random.default_rng(seed).standard_normal(n) * level).astype(np.float32)
+
+
+def played(chain, x: np.ndarray, block: int | None = None) -> np.ndarray:
+    """What the chain plays for x, its latency removed (the output limiter looks 2 ms ahead):
+    x followed by `latency_samples` of silence, the first `latency_samples` outputs dropped."""
+    lat = chain.latency_samples
+    padded = np.concatenate([np.asarray(x, np.float32), np.zeros(lat, np.float32)])
+    y = chain.process(padded) if block is None else chain.process(padded, block=block)
+    return y[:, lat:]

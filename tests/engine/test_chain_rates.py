@@ -32,10 +32,10 @@ def band_limited_noise(n: int, rate: float, top_hz: float = 12000.0) -> np.ndarr
     return (signal.sosfilt(sos, rng.standard_normal(n)) * 0.2).astype(np.float32)
 
 
-def test_no_latency_at_48k():
+def test_at_48k_the_only_latency_is_the_limiters_lookahead():
     chain = Chain(48000.0, 512)
     chain.set_amp(AMP)
-    assert chain.latency_samples == 0
+    assert chain.latency_samples == 95  # 2 ms, less the sample the ramp needs no delay for
 
 
 @pytest.mark.parametrize("rate", RATES)

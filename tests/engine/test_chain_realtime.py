@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import soundfile as sf
-from chain_helpers import AMP, IR, PEDAL, noise
+from chain_helpers import AMP, IR, PEDAL, noise, played
 
 from tonematch._native import Chain
 
@@ -58,7 +58,7 @@ def test_empty_slots_bypass_and_names_follow_the_slots():
     chain.set_params(delay_mix=0, reverb_wet=0, pre_eq_gain_db=0, immediate=True)
     chain.reset()
     x = noise(3000)
-    np.testing.assert_array_equal(chain.process(x), np.stack([x, x]))
+    np.testing.assert_array_equal(played(chain, x), np.stack([x, x]))
 
 
 def test_swapping_models_mid_stream_keeps_the_output_finite():
@@ -120,14 +120,15 @@ def test_a_model_swap_while_playing_crossfades_over_20_ms():
     chain.process(x[:swap])
     chain.set_amp(AMP)
     assert chain.amp_name == AMP.stem  # taken at once, faded in while the next blocks play
-    y = chain.process(x[swap:])[0]
+    lat = chain.latency_samples  # the output limiter's lookahead: y starts lat samples late
+    y = chain.process(x[swap:])[0][lat:]
 
     old = Chain(48000.0, 480)
     old.set_amp(PEDAL)
-    old_out = old.process(x)[0, swap:]
+    old_out = played(old, x)[0, swap:-lat]
     new = Chain(48000.0, 480)
     new.set_amp(AMP)
-    new_out = new.process(x[swap:])[0]
+    new_out = played(new, x[swap:])[0, :-lat]
     g = np.minimum(np.arange(1, len(y) + 1) / fade, 1.0).astype(np.float32)
     np.testing.assert_allclose(y, g * new_out + (1 - g) * old_out, atol=1e-6)
 
@@ -140,8 +141,9 @@ def test_an_ir_swap_while_playing_crossfades():
     chain.set_ir(a, 48000.0)
     chain.process(x[:1000])
     chain.set_ir(b, 48000.0)
-    y = chain.process(x[1000:])[0]
-    old_out = x[1000:]
+    lat = chain.latency_samples  # the output limiter's lookahead: y starts lat samples late
+    y = chain.process(x[1000:])[0][lat:]
+    old_out = x[1000:-lat]
     new_out = np.convolve(x[1000:], b)[: len(old_out)]  # the new IR starts with no history
     g = np.minimum(np.arange(1, len(y) + 1) / 960, 1.0)
     np.testing.assert_allclose(y, g * new_out + (1 - g) * old_out, atol=1e-6)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from chain_helpers import AMP, IR, PEDAL, noise
+from chain_helpers import AMP, IR, PEDAL, noise, played
 
 from tonematch._native import Chain, param_table
 
@@ -55,7 +55,7 @@ def test_off_the_gate_passes_every_sample_unchanged():
     x = noise(48000, seed=2, level=0.3) * np.logspace(-8, 0, 48000).astype(np.float32)
     chain = Chain(RATE, 512)
     chain.set_params(gate_threshold_db=-100.0, immediate=True)
-    out = chain.process(x)
+    out = played(chain, x)
     assert np.array_equal(out[0], x) and np.array_equal(out[1], x)
 
 
@@ -81,7 +81,7 @@ def test_hiss_between_notes_is_cut_by_40_db_and_the_notes_pass():
     x, spans = notes_in_hiss()
     chain = Chain(RATE, 256)
     chain.set_params(gate_threshold_db=-45.0, immediate=True)
-    y = chain.process(x)[0]
+    y = played(chain, x)[0]
     settle = int(0.16 * RATE)  # hold (50 ms) + release (100 ms) after a note's end
     for (_, end), (start, _) in zip(spans, spans[1:] + [(len(x), 0)], strict=True):
         gap = slice(end + settle, start)
@@ -99,7 +99,7 @@ def test_through_an_amp_the_hiss_after_the_notes_is_cut_by_40_db():
         chain = Chain(RATE, 256)
         chain.set_amp(AMP)
         chain.set_params(input_gain_db=12.0, gate_threshold_db=threshold_db, immediate=True)
-        return chain.process(x)[0]
+        return played(chain, x)[0]
 
     open_, gated = play(-100.0), play(-40.0)
     settle = int(0.2 * RATE)  # hold, release and the model's memory
@@ -119,7 +119,7 @@ def test_the_gain_moves_smoothly(rate: float = RATE):
     x = (level * (-1.0) ** np.arange(len(level))).astype(np.float32)
     chain = Chain(rate, 128)
     chain.set_params(gate_threshold_db=-40.0, immediate=True)
-    gain = chain.process(x)[0] / x
+    gain = played(chain, x)[0] / x
 
     assert np.abs(np.diff(gain)).max() <= 1.0 / (0.001 * rate) * 1.001  # no step above 1 ms's
     assert np.all(gain[int(0.002 * rate) : n1] == 1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from chain_helpers import AMP, IR, PEDAL, noise
+from chain_helpers import AMP, IR, PEDAL, noise, played
 
 from tonematch.render import build_chain, load_ir, render_rig
 from tonematch.rig import Rig, RigParams
@@ -35,7 +35,7 @@ def test_render_equals_the_chain_and_ignores_the_block_size():
     assert y.shape == (2, 20000 + 24000) and y.dtype == np.float32
     chain = build_chain(rig)
     assert (chain.pedal_name, chain.amp_name, chain.ir_name) == (PEDAL.stem, AMP.stem, IR.stem)
-    direct = chain.process(np.concatenate([di, np.zeros(24000, np.float32)]))
+    direct = played(chain, np.concatenate([di, np.zeros(24000, np.float32)]))
     np.testing.assert_array_equal(y, direct)
     np.testing.assert_array_equal(y, render_rig(rig, di, block=61, tail_s=0.5))
     assert np.abs(y[:, 20000:]).max() > 1e-3  # delay and reverb ring on in the tail

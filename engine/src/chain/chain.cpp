@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "chain_impl.h"
 #include "denormals.h"
@@ -82,7 +83,7 @@ void Chain::Impl::processBlock(const float* in, float* left, float* right, float
     left[i] *= g;
     right[i] *= g;
   }
-  limiter.process(left, right, n);
+  limiter.process(left, right, rigTap, n);
   running = true;
   if (!allFinite(left, n) || !allFinite(right, n) || (rigTap && !allFinite(rigTap, n))) {
     std::fill(left, left + n, 0.0f);
@@ -109,24 +110,29 @@ void Chain::Impl::runCabinet(float* x, int n) noexcept {
 }
 
 void Chain::applyOutputStages(float* left, float* right, std::size_t n, double sampleRate,
-                              float outputDb, float ceilingDb) noexcept {
+                              float outputDb, float ceilingDb) {
   // The same float operations as processBlock's output loop and the limiter, so the samples
-  // are identical, not merely close.
+  // are identical, not merely close. The render is already aligned (its latency removed), so
+  // the limiter's delay is taken out again: it runs on the render followed by silence.
   const float g = static_cast<float>(std::pow(10.0, outputDb / 20.0));
-  for (std::size_t i = 0; i < n; ++i) {
-    left[i] *= g;
-    right[i] *= g;
-  }
   ChainParams p;
   p.limiterCeilingDb = ceilingDb;
   chain::Limiter limiter;
   limiter.prepare(sampleRate, 0);
   limiter.setCeilingDb(clamp(p).limiterCeilingDb);
-  for (std::size_t done = 0; done < n;) {
-    const int len = static_cast<int>(std::min<std::size_t>(n - done, 1 << 20));
-    limiter.process(left + done, right + done, len);
+  const auto delay = static_cast<std::size_t>(limiter.latency());
+  std::vector<float> l(n + delay, 0.0f), r(n + delay, 0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    l[i] = left[i] * g;
+    r[i] = right[i] * g;
+  }
+  for (std::size_t done = 0; done < l.size();) {
+    const int len = static_cast<int>(std::min<std::size_t>(l.size() - done, 1 << 20));
+    limiter.process(l.data() + done, r.data() + done, nullptr, len);
     done += static_cast<std::size_t>(len);
   }
+  std::copy(l.begin() + static_cast<std::ptrdiff_t>(delay), l.end(), left);
+  std::copy(r.begin() + static_cast<std::ptrdiff_t>(delay), r.end(), right);
 }
 
 Chain::Chain() : impl_(std::make_unique<Impl>()) {}
@@ -163,7 +169,7 @@ void Chain::process(const float* in, float* outL, float* outR, float* rigTap, in
   }
 }
 
-int Chain::latencySamples() const { return impl_->nam.latency(); }
+int Chain::latencySamples() const { return impl_->nam.latency() + impl_->limiter.latency(); }
 double Chain::sampleRate() const { return impl_->rate; }
 int Chain::maxBlock() const { return impl_->maxBlock; }
 

@@ -90,9 +90,10 @@ class Chain {
   /// the limiter off, brought to `outputDb` (final gain + output level) and limited at
   /// `ceilingDb` (clamped to the limiter's range; its top = off), in place. Gives the samples a
   /// chain reset with those settings plays (the output gain does not glide after a reset), so
-  /// a level can be chosen without rendering the rig again.
+  /// a level can be chosen without rendering the rig again. The render is aligned (latency
+  /// removed) and so is the result; past its end the render is taken as silent.
   static void applyOutputStages(float* left, float* right, std::size_t n, double sampleRate,
-                                float outputDb, float ceilingDb) noexcept;
+                                float outputDb, float ceilingDb);
 
   /// Stages a model for the pedal/amp slot (nullptr empties the slot = bypass). The model is
   /// prepared here for the chain's rate and block size. Call off the audio thread. A swap
@@ -119,8 +120,9 @@ class Chain {
   /// the match EQ), aligned with the outputs (same latency). The plugin's Compare plays it.
   void process(const float* in, float* outL, float* outR, float* rigTap, int n) noexcept;
 
-  /// Total latency of the chain in host samples (the resamplers' delay; 0 at 48 kHz); exact
-  /// for a click, constant whatever is loaded.
+  /// Total latency of the chain in host samples: the output limiter's lookahead (2 ms) plus the
+  /// resamplers' delay at rates other than 48 kHz; exact for a click, constant whatever is
+  /// loaded or set.
   int latencySamples() const;
   double sampleRate() const;
   int maxBlock() const;
