@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tonematch.analysis import Features, analyse, third_octave_centres
+from tonematch.analysis import Features, analyse, fine_bands_db, third_octave_centres
 from tonematch.post_fx import PostFxRenderer, peak_gain_db
 from tonematch.rig import (
     MATCH_EQ_CENTRES_HZ,
@@ -25,6 +25,7 @@ Q = MATCH_EQ_Q  # 1/3-octave bandwidth, the engine's Chain::kMatchEqQ
 LIMIT_DB = MATCH_EQ_LIMIT_DB
 SHRINK = 0.8  # share of the residual corrected
 ITERATIONS = 12
+SMOOTH_SAME_PART = False
 
 
 def centres_hz() -> np.ndarray:
@@ -54,7 +55,7 @@ def band_response_db(gains_db: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.mean(10 ** (r / 10), axis=1))
 
 
-def fit(residual_db: np.ndarray, shrink: float = SHRINK) -> np.ndarray:
+def fit(residual_db: np.ndarray, shrink: float = SHRINK, smooth: bool = True) -> np.ndarray:
     """Band gains whose response follows the (smoothed, shrunk) residual spectrum.
 
     residual_db is reference minus candidate per analysis band (mean level removed). The
@@ -62,8 +63,10 @@ def fit(residual_db: np.ndarray, shrink: float = SHRINK) -> np.ndarray:
     """
     target = np.asarray(residual_db, dtype=np.float64)
     target = target - target.mean()
-    padded = np.pad(target, 1, mode="edge")
-    target = shrink * (0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:])
+    if smooth:
+        padded = np.pad(target, 1, mode="edge")
+        target = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
+    target = shrink * target
     gains = np.clip(target, -LIMIT_DB, LIMIT_DB)
     for _ in range(ITERATIONS):
         error = target - band_response_db(gains)
@@ -75,11 +78,17 @@ def fit(residual_db: np.ndarray, shrink: float = SHRINK) -> np.ndarray:
 
 def fit_after_post_fx(cab_out: np.ndarray, params: RigParams, ref: Features) -> list[float]:
     """Match EQ gains for a tuned rig: the rig's part of the reference's spectrum over the
-    rig's post-FX render (the part the notes explain is left alone; see RigMetric.rig_part_of).
-    When the DI plays the reference's part (`Features.same_part`) no part is the notes': the
-    whole residual is fitted."""
+    rig's post-FX render (the part the notes explain is left alone; see RigMetric.rig_part_of)."""
     rendered = PostFxRenderer(cab_out).render(params)
     residual = ref.bands_db - analyse(rendered).bands_db
-    if ref.same_part:
-        return [float(g) for g in fit(residual, shrink=1.0)]
     return [float(g) for g in fit(metric_for(ref).rig_part_of(residual))]
+
+
+def fit_same_part(cab_out: np.ndarray, params: RigParams, ref_part: np.ndarray) -> list[float]:
+    """Match EQ gains when the DI plays the reference's part: cab_out is the DI stretch through
+    the rig up to the cabinet, ref_part the reference stretch with the same notes
+    (`tonematch.same_part.aligned`). Then no part of the difference is the notes': the whole
+    of it is fitted, at fine resolution (`analysis.fine_bands_db`)."""
+    rendered = PostFxRenderer(cab_out).render(params)
+    residual = fine_bands_db(ref_part) - fine_bands_db(rendered)
+    return [float(g) for g in fit(residual, shrink=1.0, smooth=SMOOTH_SAME_PART)]

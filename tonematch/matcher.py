@@ -19,7 +19,7 @@ from tonematch.di_conditioning import metric_for_di
 from tonematch.level import LIMITER_OFF_DB, LevelSetting, LevelTarget, level_setting
 from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
-from tonematch.match_eq import fit_after_post_fx
+from tonematch.match_eq import fit_after_post_fx, fit_same_part
 from tonematch.pedal_check import reference_halves
 from tonematch.post_fx import optimise
 from tonematch.progress import Progress
@@ -363,22 +363,18 @@ SAME_PART_SECONDS = 30.0
 
 
 def _same_part_pair(di: np.ndarray, reference: np.ndarray,
-                    ) -> tuple[same_part.SamePart, tuple[np.ndarray, Features] | None]:
+                    ) -> tuple[same_part.SamePart, tuple[np.ndarray, np.ndarray] | None]:
     """Whether the DI plays the reference's part and, where it does, the DI stretch and the
-    features of the reference stretch with the same notes (the match EQ's like-for-like
-    comparison; those features are marked `same_part`)."""
+    reference stretch with the same notes (the match EQ's like-for-like comparison)."""
     found = same_part.detect(di, reference)
     if not found.detected:
         return found, None
-    di_part, ref_part = same_part.aligned(di, reference, found, SAME_PART_SECONDS)
-    features = analyse(ref_part)
-    features.same_part = True
-    return found, (di_part, features)
+    return found, same_part.aligned(di, reference, found, SAME_PART_SECONDS)
 
 
 def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
           options: MatchOptions, progress: Progress,
-          same: tuple[np.ndarray, Features] | None = None) -> list[Rig]:
+          same: tuple[np.ndarray, np.ndarray] | None = None) -> list[Rig]:
     """Post-FX optimisation of the best rigs (the rest keep neutral post-FX). With `same` (the
     DI plays the reference's part) the match EQ compares the DI with the reference stretch
     that plays its notes, instead of the excerpt with the whole reference."""
@@ -409,7 +405,7 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
             di_part, ref_part = same
             combo = replace(s.combo, input_gain_db=params.input_gain_db)
             cab = grid.cab_render(grid.render_combo(pool, combo, di_part), s.ir)
-            params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref_part))
+            params = replace(params, match_eq_db=fit_same_part(cab, params, ref_part))
         elif options.match_eq:
             params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref))
         return _rig(s, params)
@@ -473,7 +469,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
         if match_eq and same is not None:  # like for like, as `match` does it
             pre_part = replace(rig, params=RigParams(input_gain_db=params.input_gain_db))
             cab_part = render_rig(pre_part, same[0]).mean(axis=0)
-            params = replace(params, match_eq_db=fit_after_post_fx(cab_part, params, same[1]))
+            params = replace(params, match_eq_db=fit_same_part(cab_part, params, same[1]))
         elif match_eq:
             params = replace(params, match_eq_db=fit_after_post_fx(cab, params, ref))
         if best is None or result.loss.total < best.loss.total:
