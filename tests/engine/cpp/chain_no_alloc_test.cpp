@@ -118,8 +118,13 @@ long runAt(double rate, int maxBlock, const std::string& pedal, const std::strin
   loader.join();
   check(finite, "every block's output is finite");
   const long count = g_allocations.load() - before;
-  // The audio thread did take the loader's objects: the last amp is the one in use.
-  chain.process(in.data(), left.data(), right.data(), 1);
+  // The audio thread did take the loader's objects: the last amp is the one in use once a
+  // swap's fade, which holds the next hand-over back, has played out (well within a second).
+  for (int played = 0; played < static_cast<int>(rate) && chain.ampName() != lastAmp;
+       played += maxBlock) {
+    chain.process(in.data(), left.data(), right.data(), maxBlock);
+    chain.collectGarbage();
+  }
   check(chain.ampName() == lastAmp, "the last staged amp is active (" + chain.ampName() + ")");
   std::printf("rate=%g maxBlock=%d swaps=%d allocations=%ld\n", rate, maxBlock, swaps.load(), count);
   return count;
