@@ -6,14 +6,17 @@ What it measures
     peak EQ, delay and reverb, all always running; at 44.1 and 96 kHz also the resampler pair
     around the empty NAM slots), then what adding the cabinet IR (the longest bundled, 190 ms),
     the amp (a standard WaveNet) or the pedal (a lite WaveNet) costs on top, and the full chain.
+    The output limiter is on at −1 dB, as every match sets it (its 2 ms lookahead delays the
+    signal at every setting; on, it also tracks the peak envelope).
     The signal is 10 s of guitar-like notes; each figure is the best of --repeats runs, timed
     with the process's CPU time on one pinned core (a busy machine inflates wall time, not this).
 
 Output
-    ``benchmarks/results/chain_speed.json`` and a Markdown table on stdout.
+    ``benchmarks/results/chain_speed.json`` (with the commit, date and machine; written only
+    from a committed tree) and a Markdown table on stdout.
 
 How to run
-    python benchmarks/chain_speed.py [--repeats 5] [--block 128]
+    python benchmarks/chain_speed.py [--repeats 5] [--block 128] [--no-save]
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -32,6 +34,9 @@ import soundfile as sf
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "engine"))
 from chain_helpers import AMP, IR, PEDAL, guitar_like  # noqa: E402
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _provenance import provenance, require_clean_tree  # noqa: E402
 
 from tonematch._native import Chain  # noqa: E402
 
@@ -50,7 +55,8 @@ def cpu_percent(rate: float, block: int, repeats: int, pedal: bool = False, amp:
     if cab:
         ir, ir_rate = sf.read(IR, dtype="float32")
         chain.set_ir(ir, float(ir_rate))
-    chain.set_params(reverb_wet=0.2, delay_mix=0.2, pre_eq_gain_db=3.0, immediate=True)
+    chain.set_params(reverb_wet=0.2, delay_mix=0.2, pre_eq_gain_db=3.0, limiter_ceiling_db=-1.0,
+                     immediate=True)
     x = guitar_like(SECONDS, rate)
     best = float("inf")
     for _ in range(repeats):
@@ -65,7 +71,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--block", type=int, default=128)
+    parser.add_argument("--no-save", action="store_true",
+                        help="print the table only (for uncommitted code)")
     args = parser.parse_args()
+    if not args.no_save:
+        require_clean_tree()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     results = {}
@@ -85,12 +95,14 @@ def main() -> None:
         print(f"| {rate / 1000:g} kHz | {row['post_stages']:.2f} % | {row['cabinet_ir']:.2f} % "
               f"| {row['amp_standard']:.2f} % | {row['pedal_lite']:.2f} % | {row['full']:.2f} % "
               f"| {row['latency_samples']} ({1000 * row['latency_samples'] / rate:.2f} ms) |")
+    if args.no_save:
+        return
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "what": "percent of one core, CPU time / audio time, best of repeats",
+        **provenance(),
+        "what": "percent of one core, CPU time / audio time, best of repeats; limiter on",
         "block": args.block,
         "seconds": SECONDS,
-        "machine": {"cpu": platform.processor() or platform.machine(), "python": sys.version},
         "models": {"pedal": PEDAL.name, "amp": AMP.name, "ir": IR.name},
         "results": results,
     }
