@@ -275,7 +275,7 @@ def _sidebar(state: AppState) -> str:
         st.header("Search")
         budget = st.radio("Effort", BUDGETS, index=1, horizontal=True, key="budget",
                           help="fast: a quick look; normal: the default of `tonematch match`; "
-                          "thorough: more pedals, gains and optimisation, about 2.5× slower "
+                          "thorough: more pedals, gains and optimisation, about 2.7× slower "
                           "and not a closer match on the quality benchmark")
         st.divider()
         st.button("Try the bundled example", on_click=_load_example, args=(state,),
