@@ -41,19 +41,15 @@ class Budget:
     tuned_rigs: int  # rigs whose post-FX are optimised
     refine_evals: int  # Nelder–Mead evaluations per tuned rig
     verify_s: float  # DI seconds of the final exact render
-    audition_s: float = 2.0  # DI seconds each amp plays in the audition before the grid
 
 
 BUDGETS = {
-    "fast": Budget(4.0, 4, 2, (-6.0, 0.0, 6.0), 6, 1, 0, 8.0, 2.0),
-    "normal": Budget(8.0, 12, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0, 2.0),
-    "thorough": Budget(12.0, 12, 5, (-12.0, -6.0, 0.0, 6.0, 12.0), 24, 3, 120, 30.0, 4.0),
+    "fast": Budget(4.0, 4, 2, (-6.0, 0.0, 6.0), 6, 1, 0, 8.0),
+    "normal": Budget(8.0, 12, 3, (-6.0, 0.0, 6.0), 12, 3, 30, 15.0),
+    "thorough": Budget(12.0, 12, 5, (-12.0, -6.0, 0.0, 6.0, 12.0), 24, 3, 120, 30.0),
 }
 REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
 PEDAL_AUDITIONS = 16  # pedals rendered in front of the best amp before the grid
-# Amps rendered briefly before the grid; a larger library is first cut to this many by the
-# fingerprints (the sommelier), which cost nothing per match but are a rougher guide.
-AMP_AUDITIONS = 48
 
 
 @dataclass
@@ -253,9 +249,8 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
                          for ir in library.irs])
     di_bands = analyse(excerpt).bands_db
     ranked = rank_models(library.amps, ref, di_offset, budget.gains_db, di_bands, ir_gains)
+    amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()
-    amps = _pick_amps([r.entry for r in ranked[:AMP_AUDITIONS]], excerpt, ref, library, budget,
-                      options, progress, pool)
     candidates = library.pedals
     if len(candidates) > PEDAL_AUDITIONS:
         # Large libraries: the fingerprints choose which pedals are worth a render.
@@ -341,36 +336,6 @@ def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
         out[out.index(s)] = plain
     out.sort(key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
     return out, verdicts
-
-
-def _pick_amps(amps: list[ModelEntry], excerpt: np.ndarray, ref: Features, library: Library,
-               budget: Budget, options: MatchOptions, progress: Progress,
-               pool: grid.ModelPool) -> list[ModelEntry]:
-    """The `budget.amps` amps whose short renders come closest to the reference, best first.
-
-    Each amp plays a short stretch of the DI at the grid's gains and one step above (which
-    stands for a drive pedal in front), scored against every cabinet. The fingerprints'
-    prediction alone (a linear model of a distorting amp) keeps the true amp of the quality
-    benchmark's library cases among its best 12 in two cases of three; a 2 s render, in four
-    of five (dev split, 48 cases).
-    """
-    if len(amps) <= budget.amps:
-        return amps
-    short = spread_excerpt(excerpt, budget.audition_s)
-    gains = sorted({*budget.gains_db, max(budget.gains_db) + _gain_step(budget)})
-    combos = [grid.Combo(None, a, g) for a in amps for g in gains]
-    progress.stage("amps", len(combos), "auditioning amps")
-
-    def score(combo: grid.Combo) -> float:
-        out = grid.render_combo(pool, combo, short)
-        return min(s.loss.rig for s in grid.approx_scores(out, combo, library.irs, ref))
-
-    scores = grid.run_parallel(score, combos, options.jobs, lambda: progress.step())
-    best: dict[str, float] = {}
-    for combo, value in zip(combos, scores, strict=True):
-        best[combo.amp.name] = min(best.get(combo.amp.name, np.inf), value)
-    order = sorted(amps, key=lambda a: (best[a.name], a.name))
-    return order[: budget.amps]
 
 
 def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray, ref: Features,

@@ -9,7 +9,7 @@
 namespace tonematch::plugin {
 
 struct ProgressLine {
-  std::string stage;    ///< load, index, analyse, amps, pedals, grid, exact, post_fx, verify, done, error
+  std::string stage;    ///< load, index, analyse, pedals, grid, exact, post_fx, verify, done, error
   int done = 0, total = 0;
   std::string message;  ///< for "error": the matcher's one-line reason
 };
