@@ -72,8 +72,9 @@ class Alt:
         return f"{self.pedal or 'no pedal'} → {self.amp} → {self.ir} @ {self.gain_db:+.0f} dB"
 
 
-def confusers(attribute: str, pedal: str | None, amp: str, ir: str) -> list[Alt]:
-    """The rigs of the other class for one attribute of the hidden rig."""
+def confusers(attribute: str, pedal: str | None, amp: str, ir: str,
+              gain_db: float) -> list[Alt]:
+    """The rigs of the other class for one attribute of the hidden rig (at input gain_db)."""
     lib = bundled()
     if attribute == "pedal":
         fronts = [None] if pedal else list(lib.pedals)
@@ -84,7 +85,7 @@ def confusers(attribute: str, pedal: str | None, amp: str, ir: str) -> list[Alt]
     if attribute == "amp":
         return [Alt(pedal, a, ir, g) for a in lib.amps
                 if a != amp and voicing_of(a) == voicing_of(amp) for g in GAINS_DB]
-    return [Alt(pedal, amp, i, 0.0) for i in lib.irs if i != ir]
+    return [Alt(pedal, amp, i, gain_db) for i in lib.irs if i != ir]
 
 
 def reference_performances(split: str, index: int) -> list[np.ndarray]:
@@ -119,7 +120,7 @@ def measure_case(split: str, index: int, jobs: int) -> dict[str, Any]:
                                       "input_gain_db": params["input_gain_db"]},
                            "performance_distances": [round(float(d), 4) for d in own]}
     for attribute in ATTRIBUTES:
-        alts = confusers(attribute, pedal, amp, ir)
+        alts = confusers(attribute, pedal, amp, ir, params["input_gain_db"])
 
         def score(alt: Alt) -> tuple[np.ndarray, float, float]:
             y = render(alt, di)
