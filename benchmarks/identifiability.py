@@ -27,6 +27,9 @@ MR-STFT and 1/3-octave error (`_metrics.py`) between its render and the hidden r
 
     python benchmarks/identifiability.py --split dev        # results/identifiability_dev.json
     python benchmarks/identifiability.py --split heldout
+    python benchmarks/identifiability.py --split dev --allow-dirty --descriptors /tmp/d.json
+        # also every descriptor compared: score another comparison of them without rendering
+        # (`lost_on_references` with its own metric)
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from _provenance import provenance, require_clean_tree
 from tonematch.analysis import analyse
 from tonematch.di_conditioning import metric_for_di
 from tonematch.matcher import spread_excerpt
-from tonematch.rig_metric import describe
+from tonematch.rig_metric import RigMetric, describe
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXCERPT_S = 8.0  # DI seconds every rig plays (the normal budget's grid excerpt)
@@ -88,14 +91,25 @@ def confusers(attribute: str, pedal: str | None, amp: str, ir: str,
     return [Alt(pedal, amp, i, gain_db) for i in lib.irs if i != ir]
 
 
+def lost_on_references(metric: RigMetric, truth: np.ndarray, references: np.ndarray,
+                       confusers: np.ndarray) -> list[bool]:
+    """Per reference: does the closest confuser beat the hidden rig's own DI render?
+
+    Also what to call on a `--descriptors` file with another metric (`RigMetric(precision)`)."""
+    own = metric.distances(references, truth)
+    return [bool(metric.distances(confusers, r).min() < o)
+            for r, o in zip(references, own, strict=True)]
+
+
 def reference_performances(split: str, index: int) -> list[np.ndarray]:
     """The case's reference performance and those of later cases (never among the reported)."""
     return [make_case(split, "library", index + k * OTHER_CASE_STRIDE).ref.render()
             .astype(np.float32) for k in range(PERFORMANCES)]
 
 
-def measure_case(split: str, index: int, jobs: int) -> dict[str, Any]:
-    """One case: per attribute, how often a confuser beats the hidden rig, and the nearest."""
+def measure_case(split: str, index: int, jobs: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One case: per attribute, how often a confuser beats the hidden rig, and the nearest;
+    and every descriptor it compared, with the metric (for re-scoring other comparisons)."""
     case = make_case(split, "library", index)
     di = spread_excerpt(case.di.render().astype(np.float32), EXCERPT_S)
     rig_json = copy.deepcopy(case.hidden.rig_json)
@@ -119,6 +133,8 @@ def measure_case(split: str, index: int, jobs: int) -> dict[str, Any]:
                            "hidden": {"pedal": pedal, "amp": amp, "ir": ir,
                                       "input_gain_db": params["input_gain_db"]},
                            "performance_distances": [round(float(d), 4) for d in own]}
+    kept: dict[str, Any] = {"case": case.name, "precision": metric.precision.tolist(),
+                            "truth": truth.round(4).tolist(), "references": refs.round(4).tolist()}
     for attribute in ATTRIBUTES:
         alts = confusers(attribute, pedal, amp, ir, params["input_gain_db"])
 
@@ -129,20 +145,20 @@ def measure_case(split: str, index: int, jobs: int) -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             scored = list(pool.map(score, alts))
         desc = np.array([d for d, _, _ in scored])
+        kept[attribute] = {"confusers": [[a.pedal, a.amp, a.ir, a.gain_db] for a in alts],
+                           "descriptors": desc.round(4).tolist()}
         to_truth = metric.distances(desc, truth)
-        # Lost on a reference when the closest confuser beats the hidden rig's own render.
-        closest = np.array([metric.distances(desc, r).min() for r in refs])
         near, near_audio = int(np.argmin(to_truth)), int(np.argmin([m for _, m, _ in scored]))
         row[attribute] = {
             "confusers": len(alts),
-            "lost": [bool(c < o) for c, o in zip(closest, own, strict=True)],
+            "lost": lost_on_references(metric, truth, refs, desc),
             "nearest": alts[near].label(),
             "nearest_distance": round(float(to_truth[near]), 4),
             "nearest_audio": alts[near_audio].label(),
             "nearest_mrstft_db": round(scored[near_audio][1], 3),
             "nearest_audio_third_octave_db": round(scored[near_audio][2], 3),
         }
-    return row
+    return row, kept
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -187,15 +203,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="in-library cases (default 16: those match_quality.py reports)")
     parser.add_argument("--start", type=int, default=0, help="first case index (default 0)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--descriptors", type=Path, metavar="JSON",
+                        help="also write every descriptor compared (the hidden rig on the DI, its "
+                        "references, each confuser) and each case's metric, so that another "
+                        "comparison of the same descriptors can be scored without rendering")
     parser.add_argument("--allow-dirty", action="store_true",
                         help="print results without writing them (work in progress)")
     args = parser.parse_args(argv)
     if not args.allow_dirty:
         require_clean_tree()
     t0 = time.perf_counter()
-    rows = []
+    rows: list[dict[str, Any]] = []
+    descriptors: list[dict[str, Any]] = []
     for k, i in enumerate(range(args.start, args.start + args.cases)):
-        rows.append(measure_case(args.split, i, args.jobs))
+        row, kept = measure_case(args.split, i, args.jobs)
+        rows.append(row)
+        descriptors.append(kept)
         r = rows[-1]
         print(f"[{k + 1}/{args.cases}] {r['case']}: lost on "
               + ", ".join(f"{a} {sum(r[a]['lost'])}/{PERFORMANCES}" for a in ATTRIBUTES)
@@ -211,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         out = RESULTS / f"identifiability_{args.split}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.descriptors:
+        args.descriptors.write_text(json.dumps({"split": args.split, "attributes": ATTRIBUTES,
+                                                "cases": descriptors}) + "\n", encoding="utf-8")
     return 0
 
 
