@@ -6,6 +6,7 @@ exists in the history.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import platform
@@ -48,6 +49,17 @@ def require_clean_tree() -> None:
         print("benchmark: refusing to write results from uncommitted code; commit or stash: "
               + ", ".join(dirty[:10]) + (" …" if len(dirty) > 10 else ""), file=sys.stderr)
         sys.exit(2)
+
+
+def parse_guarded(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Adds `--allow-dirty` (print results, write none), parses, and exits with 2 on a tree
+    with uncommitted changes unless it was given."""
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="print results without writing them (work in progress)")
+    args = parser.parse_args(argv)
+    if not args.allow_dirty:
+        require_clean_tree()
+    return args
 
 
 def provenance() -> dict[str, Any]:

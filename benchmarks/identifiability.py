@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 from _cases import SPLITS, bundled, library_rig_json, make_case, render_rig_json, voicing_of
 from _metrics import mrstft_db, spectral_error_db
-from _provenance import provenance, require_clean_tree
+from _provenance import parse_guarded, provenance
 
 from tonematch.analysis import analyse
 from tonematch.di_conditioning import metric_for_di
@@ -207,11 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write every descriptor compared (the hidden rig on the DI, its "
                         "references, each confuser) and each case's metric, so that another "
                         "comparison of the same descriptors can be scored without rendering")
-    parser.add_argument("--allow-dirty", action="store_true",
-                        help="print results without writing them (work in progress)")
-    args = parser.parse_args(argv)
-    if not args.allow_dirty:
-        require_clean_tree()
+    args = parse_guarded(parser, argv)
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     descriptors: list[dict[str, Any]] = []
@@ -219,9 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         row, kept = measure_case(args.split, i, args.jobs)
         rows.append(row)
         descriptors.append(kept)
-        r = rows[-1]
-        print(f"[{k + 1}/{args.cases}] {r['case']}: lost on "
-              + ", ".join(f"{a} {sum(r[a]['lost'])}/{PERFORMANCES}" for a in ATTRIBUTES)
+        print(f"[{k + 1}/{args.cases}] {row['case']}: lost on "
+              + ", ".join(f"{a} {sum(row[a]['lost'])}/{PERFORMANCES}" for a in ATTRIBUTES)
               + " references", flush=True)
     summary = summarise(rows)
     print(markdown(summary, args.split, len(rows)))

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from _cases import IRS, MODELS, bundled, voicing_of
-from _provenance import provenance, require_clean_tree
+from _provenance import parse_guarded, provenance
 
 from tonematch.analysis import Features, analyse, third_octave_centres
 from tonematch.di_conditioning import metric_for_di
@@ -162,11 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rigs", type=int, default=30)
     parser.add_argument("--performances", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--allow-dirty", action="store_true",
-                        help="print results without writing them (work in progress)")
-    args = parser.parse_args(argv)
-    if not args.allow_dirty:
-        require_clean_tree()
+    args = parse_guarded(parser, argv)
     t0 = time.perf_counter()
     seed = SEEDS[args.split]
     rigs = random_rigs(args.rigs, seed)
