@@ -14,7 +14,9 @@ What it measures
     top-1/top-3, cabinet top-1, pedal presence (pedal vs none) and the exact pedal; and the
     truth check: the hidden rig tuned by `tonematch tune` on the same DI and reference, its
     loss against the pick's (a search miss when the true rig scores better, a loss miss when
-    it does not).
+    it does not). Where the hidden rig is bundled gear the table also scores its **true gear**:
+    the hidden pedal, amp and cabinet from neutral settings, tuned by `tonematch tune` on the
+    same DI and reference — what perfect identification would give with this tuning.
 
 Baselines, scored the same way
     raw DI and match EQ (the reference/DI long-term spectrum difference, 1/6-octave smoothed,
@@ -84,9 +86,10 @@ from _provenance import dirty_files as uncommitted
 from _provenance import head_commit
 
 from tonematch.loudness import true_peak_dbtp
+from tonematch.rig import RigParams
 
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ("matcher", "match_eq", "raw_di", "random_rig", "floor")
+METHODS = ("matcher", "true_gear", "match_eq", "raw_di", "random_rig", "floor")
 # summary metrics: (key in a score, how a case's value is summarised, label)
 METRICS = (("spectral_err_db", "value", "1/3-oct dB"), ("mrstft_db", "value", "MR-STFT dB"),
            ("crest_db_err", "value", "crest diff dB"), ("loudness_err_lu", "abs", "|loudness| LU"),
@@ -233,6 +236,32 @@ def truth_check(hidden_rig: dict[str, Any], matched: dict[str, Any], di_path: Pa
             "true_rig_scores_better": true_loss < pick_loss}
 
 
+def true_gear(hidden_rig: dict[str, Any], di_path: Path, ref_path: Path, work: Path,
+              args: argparse.Namespace, env: dict[str, str]) -> tuple[np.ndarray | None, str]:
+    """The hidden rig's pedal, amp and cabinet *given*, its settings not: from neutral
+    settings, `tonematch tune` sets them (with the match EQ) on the same DI and reference, as
+    the matcher tunes its pick; then `tonematch render` plays the DI through it. What perfect
+    identification would give with this tuning; its render, or None and the error."""
+    start_path, tuned_path = work / "gear_neutral.json", work / "gear_tuned.json"
+    render_path = work / "gear.wav"
+    neutral = {"rig": hidden_rig["rig"], "params": RigParams().to_dict()}
+    start_path.write_text(json.dumps(neutral), encoding="utf-8")
+    for path in (tuned_path, render_path):
+        path.unlink(missing_ok=True)
+    for cmd in (["tune", "--rig", str(start_path), "--di", str(di_path), "--ref", str(ref_path),
+                 "--out", str(tuned_path), "--budget", args.budget, "--seed", "0",
+                 "--progress", "none"],
+                ["render", "--rig", str(tuned_path), "--di", str(di_path), "--out",
+                 str(render_path)]):
+        proc = subprocess.run([sys.executable, "-m", "tonematch", *cmd], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=args.timeout)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
+            return None, f"{cmd[0]}: exit {proc.returncode}: " + " / ".join(tail)
+    rendered, rate = sf.read(render_path, dtype="float64", always_2d=True)
+    return (rendered.mean(axis=1), "") if rate == RATE else (None, f"render at {rate} Hz")
+
+
 def identification(hidden: dict[str, Any], rig_json: dict[str, Any]) -> dict[str, bool]:
     """Did the matcher name the hidden bundled gear? (amp/voicing over the rig and its two
     alternatives; cabinet and pedal of the rig itself)."""
@@ -285,6 +314,11 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
                   "random_rig": render_rig_json(random_json, di)}
     if matched is not None:
         candidates["matcher"] = matched
+    gear_error = ""
+    if case.hidden.rig_json is not None:
+        gear, gear_error = true_gear(case.hidden.rig_json, di_path, ref_path, work, args, env)
+        if gear is not None:
+            candidates["true_gear"] = gear
     scores: dict[str, Any] = {name: _rounded(score(x, ideal)) for name, x in candidates.items()}
     scores["floor"] = _rounded(floor_score(case, ref, ideal))
     if args.keep_audio:
@@ -294,6 +328,8 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
                            "mastering_gain_db": round(audio.mastering_gain_db, 2),
                            "random_rig": random_json["rig"], "match_seconds": round(seconds, 2),
                            "error": error or None}
+    if gear_error:
+        row["true_gear_error"] = gear_error
     if matched is not None:
         # The level issue's target: the match at the reference's loudness, never above 0 dBFS.
         mono = np.asarray(matched, np.float64)
@@ -523,6 +559,7 @@ def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
                   "|---|" + "---:|" * len(METRICS)]
         for m in METHODS:
             label = {"floor": "floor (the reference itself)", "raw_di": "raw DI",
+                     "true_gear": "true gear, tuned (bundled hidden rigs only)",
                      "match_eq": "match EQ", "random_rig": "random library rig"}.get(m, m)
             lines.append(f"| {label} | " + " | ".join(_fmt(med[m][k]) for k, _, _ in METRICS)
                          + " |")
