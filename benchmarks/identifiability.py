@@ -30,6 +30,8 @@ MR-STFT and 1/3-octave error (`_metrics.py`) between its render and the hidden r
     python benchmarks/identifiability.py --split dev --allow-dirty --descriptors /tmp/d.json
         # also every descriptor compared: score another comparison of them without rendering
         # (`lost_on_references` with its own metric)
+    python benchmarks/identifiability.py --split dev --allow-dirty --audio /tmp/renders
+        # also every render, to compute another descriptor from them
 """
 
 from __future__ import annotations
@@ -107,9 +109,13 @@ def reference_performances(split: str, index: int) -> list[np.ndarray]:
             .astype(np.float32) for k in range(PERFORMANCES)]
 
 
-def measure_case(split: str, index: int, jobs: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure_case(split: str, index: int, jobs: int, audio: Path | None = None
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One case: per attribute, how often a confuser beats the hidden rig, and the nearest;
-    and every descriptor it compared, with the metric (for re-scoring other comparisons)."""
+    and every descriptor it compared, with the metric (for re-scoring other comparisons).
+    With `audio`, every render is also written there (`<case>.npz`, float32, keys `di`,
+    `truth`, `ref0`…, one confusers × samples array per attribute), for trying another
+    descriptor on the same renders without rendering again."""
     case = make_case(split, "library", index)
     di = spread_excerpt(case.di.render().astype(np.float32), EXCERPT_S)
     rig_json = copy.deepcopy(case.hidden.rig_json)
@@ -126,8 +132,10 @@ def measure_case(split: str, index: int, jobs: int) -> tuple[dict[str, Any], dic
 
     truth_di = render(None, di)
     truth = describe(analyse(truth_di))
-    refs = np.array([describe(analyse(render(None, x)))
-                     for x in reference_performances(split, index)])
+    ref_audio = [render(None, x) for x in reference_performances(split, index)]
+    refs = np.array([describe(analyse(y)) for y in ref_audio])
+    signals: dict[str, np.ndarray] = {"di": di, "truth": truth_di} | {
+        f"ref{k}": y for k, y in enumerate(ref_audio)}
     own = metric.distances(refs, truth)  # the hidden rig against each reference
     row: dict[str, Any] = {"case": case.name,
                            "hidden": {"pedal": pedal, "amp": amp, "ir": ir,
@@ -138,12 +146,16 @@ def measure_case(split: str, index: int, jobs: int) -> tuple[dict[str, Any], dic
     for attribute in ATTRIBUTES:
         alts = confusers(attribute, pedal, amp, ir, params["input_gain_db"])
 
-        def score(alt: Alt) -> tuple[np.ndarray, float, float]:
+        def score(alt: Alt) -> tuple[np.ndarray, float, float, np.ndarray | None]:
             y = render(alt, di)
-            return describe(analyse(y)), mrstft_db(y, truth_di), spectral_error_db(y, truth_di)
+            return (describe(analyse(y)), mrstft_db(y, truth_di), spectral_error_db(y, truth_di),
+                    y if audio else None)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            scored = list(pool.map(score, alts))
+            results = list(pool.map(score, alts))
+        scored = [r[:3] for r in results]
+        if audio:
+            signals[attribute] = np.array([r[3] for r in results], dtype=np.float32)
         desc = np.array([d for d, _, _ in scored])
         kept[attribute] = {"confusers": [[a.pedal, a.amp, a.ir, a.gain_db] for a in alts],
                            "descriptors": desc.round(4).tolist()}
@@ -158,6 +170,12 @@ def measure_case(split: str, index: int, jobs: int) -> tuple[dict[str, Any], dic
             "nearest_mrstft_db": round(scored[near_audio][1], 3),
             "nearest_audio_third_octave_db": round(scored[near_audio][2], 3),
         }
+    if audio:
+        # float32: the cabinets' top bands sit 60–100 dB under the playing, and a float16
+        # copy's rounding noise fills them (it changes the band spectrum by up to 20 dB).
+        audio.mkdir(parents=True, exist_ok=True)
+        np.savez(audio / f"{case.name}.npz",
+                 **{k: np.asarray(v, dtype=np.float32) for k, v in signals.items()})
     return row, kept
 
 
@@ -207,12 +225,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write every descriptor compared (the hidden rig on the DI, its "
                         "references, each confuser) and each case's metric, so that another "
                         "comparison of the same descriptors can be scored without rendering")
+    parser.add_argument("--audio", type=Path, metavar="DIR",
+                        help="also write every render (float32 .npz per case, about 0.5 GB "
+                        "each) to try other descriptors on them without rendering")
     args = parse_guarded(parser, argv)
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     descriptors: list[dict[str, Any]] = []
     for k, i in enumerate(range(args.start, args.start + args.cases)):
-        row, kept = measure_case(args.split, i, args.jobs)
+        row, kept = measure_case(args.split, i, args.jobs, args.audio)
         rows.append(row)
         descriptors.append(kept)
         print(f"[{k + 1}/{args.cases}] {row['case']}: lost on "
