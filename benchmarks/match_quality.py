@@ -16,7 +16,8 @@ What it measures
     loss against the pick's (a search miss when the true rig scores better, a loss miss when
     it does not). Where the hidden rig is bundled gear the table also scores its **true gear**:
     the hidden pedal, amp and cabinet from neutral settings, tuned by `tonematch tune` on the
-    same DI and reference — what perfect identification would give with this tuning.
+    same DI and reference — what perfect identification would give with this tuning — once
+    with the match EQ and once without (what the match EQ adds when the gear is right).
 
 Baselines, scored the same way
     raw DI and match EQ (the reference/DI long-term spectrum difference, 1/6-octave smoothed,
@@ -89,7 +90,7 @@ from tonematch.loudness import true_peak_dbtp
 from tonematch.rig import RigParams
 
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ("matcher", "true_gear", "match_eq", "raw_di", "random_rig", "floor")
+METHODS = ("matcher", "true_gear", "true_gear_no_eq", "match_eq", "raw_di", "random_rig", "floor")
 # summary metrics: (key in a score, how a case's value is summarised, label)
 METRICS = (("spectral_err_db", "value", "1/3-oct dB"), ("mrstft_db", "value", "MR-STFT dB"),
            ("crest_db_err", "value", "crest diff dB"), ("loudness_err_lu", "abs", "|loudness| LU"),
@@ -237,11 +238,13 @@ def truth_check(hidden_rig: dict[str, Any], matched: dict[str, Any], di_path: Pa
 
 
 def true_gear(hidden_rig: dict[str, Any], di_path: Path, ref_path: Path, work: Path,
-              args: argparse.Namespace, env: dict[str, str]) -> tuple[np.ndarray | None, str]:
+              args: argparse.Namespace, env: dict[str, str], match_eq: bool = True
+              ) -> tuple[np.ndarray | None, str]:
     """The hidden rig's pedal, amp and cabinet *given*, its settings not: from neutral
-    settings, `tonematch tune` sets them (with the match EQ) on the same DI and reference, as
-    the matcher tunes its pick; then `tonematch render` plays the DI through it. What perfect
-    identification would give with this tuning; its render, or None and the error."""
+    settings, `tonematch tune` sets them (with the match EQ, or without it: then the match EQ's
+    own effect shows) on the same DI and reference, as the matcher tunes its pick; then
+    `tonematch render` plays the DI through it. What perfect identification would give with
+    this tuning; its render, or None and the error."""
     start_path, tuned_path = work / "gear_neutral.json", work / "gear_tuned.json"
     render_path = work / "gear.wav"
     neutral = {"rig": hidden_rig["rig"], "params": RigParams().to_dict()}
@@ -250,7 +253,7 @@ def true_gear(hidden_rig: dict[str, Any], di_path: Path, ref_path: Path, work: P
         path.unlink(missing_ok=True)
     for cmd in (["tune", "--rig", str(start_path), "--di", str(di_path), "--ref", str(ref_path),
                  "--out", str(tuned_path), "--budget", args.budget, "--seed", "0",
-                 "--progress", "none"],
+                 "--progress", "none", *([] if match_eq else ["--no-match-eq"])],
                 ["render", "--rig", str(tuned_path), "--di", str(di_path), "--out",
                  str(render_path)]):
         proc = subprocess.run([sys.executable, "-m", "tonematch", *cmd], cwd=ROOT, env=env,
@@ -316,9 +319,12 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
         candidates["matcher"] = matched
     gear_error = ""
     if case.hidden.rig_json is not None:
-        gear, gear_error = true_gear(case.hidden.rig_json, di_path, ref_path, work, args, env)
-        if gear is not None:
-            candidates["true_gear"] = gear
+        for key, with_eq in (("true_gear", True), ("true_gear_no_eq", False)):
+            gear, why = true_gear(case.hidden.rig_json, di_path, ref_path, work, args, env,
+                                  with_eq)
+            if gear is not None:
+                candidates[key] = gear
+            gear_error = gear_error or why
     scores: dict[str, Any] = {name: _rounded(score(x, ideal)) for name, x in candidates.items()}
     scores["floor"] = _rounded(floor_score(case, ref, ideal))
     if args.keep_audio:
@@ -560,6 +566,7 @@ def markdown(summary: dict[str, Any], split: str, budget: str) -> str:
         for m in METHODS:
             label = {"floor": "floor (the reference itself)", "raw_di": "raw DI",
                      "true_gear": "true gear, tuned (bundled hidden rigs only)",
+                     "true_gear_no_eq": "true gear, tuned without the match EQ",
                      "match_eq": "match EQ", "random_rig": "random library rig"}.get(m, m)
             lines.append(f"| {label} | " + " | ".join(_fmt(med[m][k]) for k, _, _ in METRICS)
                          + " |")
