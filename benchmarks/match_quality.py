@@ -179,6 +179,16 @@ def write_wav(path: Path, x: np.ndarray) -> Path:
     return path
 
 
+def tonematch_cli(cmd: list[str], env: dict[str, str], timeout: float,
+                  tail_lines: int) -> tuple[int, str]:
+    """`python -m tonematch CMD…` run from this checkout: its exit status and its last output
+    lines (joined with " / ") for an error message."""
+    proc = subprocess.run([sys.executable, "-m", "tonematch", *cmd], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    lines = (proc.stderr or proc.stdout).strip().splitlines()[-tail_lines:]
+    return proc.returncode, " / ".join(lines)
+
+
 def run_matcher(di_path: Path, ref_path: Path, work: Path, args: argparse.Namespace,
                 env: dict[str, str]) -> tuple[dict[str, Any] | None, np.ndarray | None, float,
                                               str]:
@@ -187,17 +197,15 @@ def run_matcher(di_path: Path, ref_path: Path, work: Path, args: argparse.Namesp
     rig_path, render_path = work / "rig.json", work / "matched.wav"
     for p in (rig_path, render_path):
         p.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "tonematch", "match", "--di", str(di_path), "--ref",
-           str(ref_path), "--out", str(rig_path), "--render", str(render_path),
-           "--library", str(MODELS), "--irs", str(IRS), "--budget", args.budget,
-           "--seed", "0", "--jobs", str(args.jobs), "--progress", "none"]
+    cmd = ["match", "--di", str(di_path), "--ref", str(ref_path), "--out", str(rig_path),
+           "--render", str(render_path), "--library", str(MODELS), "--irs", str(IRS),
+           "--budget", args.budget, "--seed", "0", "--jobs", str(args.jobs), "--progress",
+           "none"]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=args.timeout)
+    code, tail = tonematch_cli(cmd, env, args.timeout, 3)
     seconds = time.perf_counter() - start
-    if proc.returncode != 0 or not rig_path.exists() or not render_path.exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        return None, None, seconds, f"exit {proc.returncode}: " + " / ".join(tail)
+    if code != 0 or not rig_path.exists() or not render_path.exists():
+        return None, None, seconds, f"exit {code}: {tail}"
     rendered, rate = sf.read(render_path, dtype="float64", always_2d=True)
     if rate != RATE:
         return None, None, seconds, f"render at {rate} Hz"
@@ -217,14 +225,12 @@ def truth_check(hidden_rig: dict[str, Any], matched: dict[str, Any], di_path: Pa
     hidden_path, tuned_path = work / "hidden_rig.json", work / "hidden_tuned.json"
     hidden_path.write_text(json.dumps(hidden_rig), encoding="utf-8")
     tuned_path.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "tonematch", "tune", "--rig", str(hidden_path), "--di",
-           str(di_path), "--ref", str(ref_path), "--out", str(tuned_path), "--budget",
-           args.budget, "--seed", "0", "--progress", "none"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=args.timeout)
-    if proc.returncode != 0 or not tuned_path.exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
-        return {"error": f"exit {proc.returncode}: " + " / ".join(tail)}
+    cmd = ["tune", "--rig", str(hidden_path), "--di", str(di_path), "--ref", str(ref_path),
+           "--out", str(tuned_path), "--budget", args.budget, "--seed", "0", "--progress",
+           "none"]
+    code, tail = tonematch_cli(cmd, env, args.timeout, 2)
+    if code != 0 or not tuned_path.exists():
+        return {"error": f"exit {code}: {tail}"}
     tuned = json.loads(tuned_path.read_text(encoding="utf-8"))
     true_loss, pick_loss = float(tuned["loss"]), float(matched["loss"])
 
@@ -256,11 +262,9 @@ def true_gear(hidden_rig: dict[str, Any], di_path: Path, ref_path: Path, work: P
                  "--progress", "none", *([] if match_eq else ["--no-match-eq"])],
                 ["render", "--rig", str(tuned_path), "--di", str(di_path), "--out",
                  str(render_path)]):
-        proc = subprocess.run([sys.executable, "-m", "tonematch", *cmd], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=args.timeout)
-        if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
-            return None, f"{cmd[0]}: exit {proc.returncode}: " + " / ".join(tail)
+        code, tail = tonematch_cli(cmd, env, args.timeout, 2)
+        if code != 0:
+            return None, f"{cmd[0]}: exit {code}: {tail}"
     rendered, rate = sf.read(render_path, dtype="float64", always_2d=True)
     return (rendered.mean(axis=1), "") if rate == RATE else (None, f"render at {rate} Hz")
 
