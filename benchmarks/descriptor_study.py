@@ -73,6 +73,23 @@ def octave_flatness(power: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
+def peak_envelope(low_hz: float, n: int, per_octave: int, spread: int
+                  ) -> Callable[[np.ndarray], np.ndarray]:
+    """Level-free narrow bands of a spectral envelope through the peaks: per frame, each band
+    takes the largest bin within `spread` bands either side, so whether a partial of the notes
+    played falls inside the band matters less; averaged over the active frames (dB)."""
+    edges = low_hz * 2.0 ** (np.arange(n + 1) / per_octave)
+    lo = np.searchsorted(FREQS, edges[:-1] * 2.0 ** (-spread / per_octave))
+    hi = np.maximum(np.searchsorted(FREQS, edges[1:] * 2.0 ** (spread / per_octave)), lo + 1)
+
+    def bands(power: np.ndarray) -> np.ndarray:
+        p = _active(power)
+        peaks = np.array([p[:, a:b].max(axis=1) for a, b in zip(lo, hi, strict=True)])
+        db = 10 * np.log10(peaks.mean(axis=1) + 1e-20)
+        return db - db.mean()
+    return bands
+
+
 THIRDS = log_bands(63.0 * 2 ** (-1 / 6), 12500.0 * 2 ** (1 / 6), 3)
 
 
@@ -95,6 +112,8 @@ COMPONENTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "loud_minus_quiet": loud_minus_quiet,
     "sixth_500": log_bands(500.0, 8000.0, 6),
     "twelfth_250": log_bands(250.0, 250.0 * 2 ** (68 / 12), 12),
+    "peaks_1": peak_envelope(250.0, 68, 12, 1),
+    "peaks_2": peak_envelope(250.0, 68, 12, 2),
 }
 VARIANTS: dict[str, tuple[str, ...]] = {
     "current": ("current",),
@@ -104,6 +123,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "current + 1/12-oct 250 Hz–12.7 kHz": ("current", "twelfth_250"),
     "1/12-oct 250 Hz–12.7 kHz instead of the 1/3-oct bands": ("distortion", "twelfth_250"),
     "1/3-oct bands from 250 Hz only": ("thirds_from_250", "distortion"),
+    "current + peak envelope, 1/12-oct bands ±1": ("current", "peaks_1"),
+    "current + peak envelope, 1/12-oct bands ±2": ("current", "peaks_2"),
 }
 
 
