@@ -32,9 +32,17 @@ import numpy as np
 from _provenance import parse_guarded, provenance
 from identifiability import ATTRIBUTES, PERFORMANCES
 
-from tonematch.analysis import ACTIVE_DB, N_FFT, analyse, power_spectrogram
+from tonematch.analysis import (
+    ACTIVE_DB,
+    N_FFT,
+    _active_frames,
+    analyse,
+    band_matrix,
+    power_spectrogram,
+    third_octave_centres,
+)
 from tonematch.audio_io import RATE
-from tonematch.rig_metric import describe
+from tonematch.rig_metric import BANDS, describe, from_covariance
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FREQS = np.fft.rfftfreq(N_FFT, 1.0 / RATE)
@@ -42,10 +50,8 @@ SHRINKS = (0.1, 0.2, 0.4)
 
 
 def _active(power: np.ndarray) -> np.ndarray:
-    """The frames the analysis calls active (within ACTIVE_DB of the loud ones)."""
-    energy = power.sum(axis=1)
-    keep = energy > np.percentile(energy, 95) * 10 ** (ACTIVE_DB / 10)
-    return power[keep] if np.any(keep) else power
+    """The frames the analysis calls active."""
+    return power[_active_frames(power)]
 
 
 def log_bands(low_hz: float, high_hz: float, per_octave: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -90,7 +96,10 @@ def peak_envelope(low_hz: float, n: int, per_octave: int, spread: int
     return bands
 
 
-THIRDS = log_bands(63.0 * 2 ** (-1 / 6), 12500.0 * 2 ** (1 / 6), 3)
+def _thirds(power: np.ndarray) -> np.ndarray:
+    """Level-free 1/3-octave spectrum of these frames (the analysis's bands, dB)."""
+    db = 10 * np.log10(band_matrix() @ power.mean(axis=0) + 1e-20)
+    return db - db.mean()
 
 
 def loud_minus_quiet(power: np.ndarray) -> np.ndarray:
@@ -102,8 +111,8 @@ def loud_minus_quiet(power: np.ndarray) -> np.ndarray:
     loud, quiet = active & (e >= high), active & (e >= low) & (e <= mid)
     if loud.sum() < 3 or quiet.sum() < 3:
         return np.zeros(8)
-    return (THIRDS(power[loud]).reshape(8, 3).mean(axis=1)
-            - THIRDS(power[quiet]).reshape(8, 3).mean(axis=1))
+    return (_thirds(power[loud]).reshape(8, 3).mean(axis=1)
+            - _thirds(power[quiet]).reshape(8, 3).mean(axis=1))
 
 
 # Components computed from one render; a variant concatenates some of them.
@@ -136,12 +145,15 @@ def components(y: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+FROM_250 = int(np.searchsorted(third_octave_centres(), 250.0 * 0.99))  # the 250 Hz band
+
+
 def part(c: dict[str, np.ndarray], name: str) -> np.ndarray:
     """A named part of a variant (the current descriptor's pieces by name too)."""
     if name == "distortion":
-        return c["current"][24:]
+        return c["current"][BANDS:]
     if name == "thirds_from_250":
-        bands = c["current"][6:24]
+        bands = c["current"][FROM_250:BANDS]
         return bands - bands.mean()
     return c[name]
 
@@ -159,12 +171,6 @@ def matrix(rows: list[dict[str, np.ndarray]], parts: tuple[str, ...]) -> np.ndar
     return np.array([np.concatenate([part(r, p) for p in parts]) for r in rows])
 
 
-def precision(diffs: np.ndarray, shrink: float) -> np.ndarray:
-    """Inverse of the within-rig covariance shrunk towards its mean variance."""
-    cov = diffs.T @ diffs / len(diffs)
-    return np.linalg.inv(cov + shrink * np.trace(cov) / len(cov) * np.eye(len(cov)))
-
-
 def ceilings(cases: list[dict[str, np.ndarray]], shrink: float) -> dict[str, float]:
     """Per attribute, the share of (case, reference) pairs where the hidden rig wins (%),
     with the metric learned from the other cases."""
@@ -172,16 +178,13 @@ def ceilings(cases: list[dict[str, np.ndarray]], shrink: float) -> dict[str, flo
     for i, case in enumerate(cases):
         diffs = np.concatenate([c["references"] - c["truth"] for j, c in enumerate(cases)
                                 if j != i])
-        p = precision(diffs, shrink)
-
-        def dist(a: np.ndarray, b: np.ndarray, p: np.ndarray = p) -> np.ndarray:
-            d = np.atleast_2d(a - b)
-            return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, p, d), 0.0))
+        # The rig metric's own construction: within-rig covariance shrunk to its mean variance.
+        metric = from_covariance(diffs.T @ diffs / len(diffs), shrink)
         for ref in case["references"]:
-            own = dist(ref, case["truth"])[0]
+            own = metric.distance(ref, case["truth"])
             for a in ATTRIBUTES:
                 if len(case[a]):
-                    won[a].append(bool(dist(case[a], ref).min() >= own))
+                    won[a].append(bool(metric.distances(case[a], ref).min() >= own))
     return {a: round(100.0 * float(np.mean(v)), 1) for a, v in won.items() if v}
 
 
