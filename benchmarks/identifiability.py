@@ -122,7 +122,7 @@ def measure_case(split: str, index: int, jobs: int, audio: Path | None = None
     params = dict(rig_json["params"], reverb_wet=0.0, delay_mix=0.0)
     hidden = rig_json["rig"]
     pedal, amp, ir = hidden["fx_nam"] or None, hidden["amp_nam"], hidden["ir"]
-    metric, _ = metric_for_di(di, jobs)
+    metric = metric_for_di(di, jobs)[0].rig
 
     def render(alt: Alt | None, x: np.ndarray) -> np.ndarray:
         if alt is None:

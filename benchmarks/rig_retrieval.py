@@ -123,7 +123,7 @@ METHODS: dict[str, Method] = {
 def conditioned_method(perfs: dict[str, np.ndarray], jobs: int) -> Method:
     """The rig metric conditioned on the candidates' performance (the DI), as the matcher
     uses it."""
-    metrics = {name: metric_for_di(x, jobs)[0] for name, x in perfs.items()}
+    metrics = {name: metric_for_di(x, jobs)[0].rig for name, x in perfs.items()}
     return lambda q, c, di: metrics[di].distance(describe(c), describe(q))
 
 

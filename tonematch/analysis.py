@@ -45,6 +45,37 @@ def band_matrix(n_fft: int = N_FFT, rate: int = RATE) -> np.ndarray:
     return m
 
 
+# The narrow-band spectrum cabinets are told apart by (`Features.narrow_db`): 1/12-octave bands
+# from 250 Hz. Cabinet resonances are narrower than a third of an octave, and below 250 Hz what
+# a band holds is mostly which low notes were played. In the descriptor study (identifiability
+# renders, a metric learned leaving each case out) adding them raised how often the hidden
+# cabinet beat every other cabinet from 89 to 98 % on dev and from 80 to 98 % on held-out.
+NARROW_LOW_HZ = 250.0
+NARROW_PER_OCTAVE = 12
+NARROW_BANDS = 68  # up to 12.7 kHz
+
+
+@lru_cache(maxsize=4)
+def narrow_band_edges() -> np.ndarray:
+    """Edges (Hz) of the narrow bands, NARROW_BANDS + 1 of them."""
+    return NARROW_LOW_HZ * 2.0 ** (np.arange(NARROW_BANDS + 1) / NARROW_PER_OCTAVE)
+
+
+@lru_cache(maxsize=4)
+def narrow_band_matrix(n_fft: int = N_FFT, rate: int = RATE) -> np.ndarray:
+    """Narrow bands × bins weights that sum power into the narrow bands."""
+    edges = narrow_band_edges()
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
+    return ((freqs[None, :] >= edges[:-1, None])
+            & (freqs[None, :] < edges[1:, None])).astype(np.float64)
+
+
+def level_free_db(power: np.ndarray) -> np.ndarray:
+    """Band powers (last axis) in dB with their mean removed."""
+    db = 10 * np.log10(np.asarray(power, dtype=np.float64) + 1e-20)
+    return db - db.mean(axis=-1, keepdims=True)
+
+
 @lru_cache(maxsize=4)
 def _window(n: int) -> np.ndarray:
     return np.hanning(n + 1)[:-1].astype(np.float64)
@@ -82,6 +113,8 @@ class Features:
     band_power: np.ndarray  # linear long-term band power (for fast IR/EQ what-ifs)
     centroid_hz: float  # spectral centroid of the long-term spectrum
     high_ratio_db: float  # energy above 2.5 kHz relative to the total
+    narrow_db: np.ndarray  # long-term 1/12-octave spectrum 250 Hz–12.7 kHz, mean 0 dB
+    narrow_power: np.ndarray  # the same, linear (for the grid's cabinet what-ifs)
     flatness: np.ndarray  # percentiles 40/60/80 of per-frame spectral flatness (dB), 0.3-5 kHz
     crest_db: np.ndarray  # percentiles 50/90 of 10 ms-frame crest factor (dB)
     env_db: np.ndarray  # percentiles of 10 ms frame level relative to the loud frames (dB)
@@ -93,6 +126,9 @@ class Features:
     # The rig metric this reference is compared with, conditioned on the user's DI
     # (`tonematch.di_conditioning`), set by the matcher. None = the shipped metric.
     rig_metric: RigMetric | None = None
+    # The same, narrow bands included, that chooses the cabinet for an amp render
+    # (`tonematch.rig_metric.cabinet_metric_for`), set by the matcher. None = the shipped one.
+    cabinet_metric: RigMetric | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly summary."""
@@ -115,11 +151,12 @@ def _active_frames(power: np.ndarray) -> np.ndarray:
     return active if np.any(active) else np.ones_like(active)
 
 
-def long_term_band_power(x: np.ndarray) -> np.ndarray:
-    """`analyse(x).band_power` alone: the grid's cabinet what-ifs need nothing else of a raw
-    amp render, and the other features cost as much again."""
+def long_term_band_power(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`analyse(x).band_power` and `.narrow_power` alone: the grid's cabinet what-ifs need
+    nothing else of a raw amp render, and the other features cost as much again."""
     power = power_spectrogram(np.asarray(x, dtype=np.float64))
-    return band_matrix() @ power[_active_frames(power)].mean(axis=0) + 1e-20
+    ltas = power[_active_frames(power)].mean(axis=0)
+    return band_matrix() @ ltas + 1e-20, narrow_band_matrix() @ ltas + 1e-20
 
 
 def analyse(x: np.ndarray) -> Features:
@@ -134,9 +171,12 @@ def analyse(x: np.ndarray) -> Features:
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / RATE)
     centroid = float((ltas * freqs).sum() / (ltas.sum() + 1e-30))
     high = float(ltas[freqs >= 2500].sum() / (ltas.sum() + 1e-30))
+    narrow_power = narrow_band_matrix() @ ltas + 1e-20
     return Features(
         bands_db=bands_db,
         band_power=band_power,
+        narrow_db=level_free_db(narrow_power),
+        narrow_power=narrow_power,
         centroid_hz=centroid,
         high_ratio_db=10 * np.log10(high + 1e-12),
         flatness=_flatness(power[active], freqs),

@@ -19,10 +19,10 @@ from tonematch.library_index import assets_root
 from tonematch.rig_metric import (
     PLAYING_LEVEL_DB,
     Conditioning,
+    Metrics,
     Probe,
-    RigMetric,
     load_conditioning,
-    load_metric,
+    load_metrics,
 )
 
 MIN_PROBES = 4  # fewer usable probe rigs than this: the shipped metric alone
@@ -41,21 +41,22 @@ def _usable(probe: Probe) -> bool:
 
 
 def di_descriptor(probe: Probe, di: np.ndarray, pool: grid.ModelPool) -> np.ndarray:
-    """The DI through one probe rig, described as the grid describes a candidate."""
+    """The DI through one probe rig, described as the grid describes a candidate for the
+    cabinet metric (CABINET_DIMS values; the rig metric's are their head)."""
     root = assets_root()
     x = np.asarray(di, dtype=np.float32)
     if probe.pedal:
         x = pool.get(root / "nam_models" / probe.pedal).process(x)
     out = pool.get(root / "nam_models" / probe.amp).process(x)
-    return grid.approx_cabs(out, [root / "impulse_responses" / probe.ir]).descriptors[0]
+    return grid.approx_cabs(out, [root / "impulse_responses" / probe.ir]).cabinet_descriptors[0]
 
 
 def metric_for_di(excerpt: np.ndarray, jobs: int,
-                  conditioning: Conditioning | None = None) -> tuple[RigMetric, list[str]]:
-    """The rig metric for this DI (SECONDS of it are played), and notes for the user (empty
-    when all went well).
+                  conditioning: Conditioning | None = None) -> tuple[Metrics, list[str]]:
+    """The rig and cabinet metrics for this DI (SECONDS of it are played), and notes for the
+    user (empty when all went well).
 
-    Falls back to the shipped metric, with a note, when the bundled probe rigs are missing or
+    Falls back to the shipped metrics, with a note, when the bundled probe rigs are missing or
     the DI is silent.
     """
     conditioning = conditioning or load_conditioning()
@@ -65,13 +66,13 @@ def metric_for_di(excerpt: np.ndarray, jobs: int,
     if len(probes) < MIN_PROBES or not np.isfinite(level) or level < -90.0:
         why = ("the DI is silent" if len(probes) >= MIN_PROBES
                else f"the bundled library's probe rigs are missing under {assets_root()}")
-        return load_metric(), [f"the rig comparison is not fitted to your playing: {why}"]
+        return load_metrics(), [f"the rig comparison is not fitted to your playing: {why}"]
     di = spread_excerpt(np.asarray(excerpt, dtype=np.float64), SECONDS)
     di = di * 10 ** ((PLAYING_LEVEL_DB - level) / 20)
     pool = grid.ModelPool()
     rows = grid.run_parallel(lambda p: di_descriptor(p, di, pool), probes, jobs)
     if not np.all(np.isfinite(rows)):
-        return load_metric(), ["the rig comparison is not fitted to your playing: a probe "
+        return load_metrics(), ["the rig comparison is not fitted to your playing: a probe "
                                "rig gave a non-finite output"]
     used = Conditioning(conditioning.within, conditioning.shrink, tuple(probes))
     return used.conditioned(np.array(rows)), []

@@ -22,14 +22,22 @@ from tonematch.analysis import (
     Features,
     analyse,
     band_matrix,
+    level_free_db,
     long_term_band_power,
+    narrow_band_matrix,
     third_octave_centres,
 )
 from tonematch.audio_io import RATE
 from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
 from tonematch.loss import LossParts, spectral_loss, tone_loss
 from tonematch.render import chain_ir
-from tonematch.rig_metric import describe, descriptor, metric_for
+from tonematch.rig_metric import (
+    cabinet_metric_for,
+    describe,
+    describe_cabinet,
+    descriptor,
+    metric_for,
+)
 
 
 @dataclass(frozen=True)
@@ -101,14 +109,25 @@ def run_parallel(fn: Callable, items: Iterable, jobs: int,
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-@lru_cache(maxsize=256)
 def ir_band_gains(path: Path) -> np.ndarray:
     """Power gain of an IR in each 1/3-octave band (mean |H|² over the band's bins)."""
+    return _ir_gains(path)[0]
+
+
+def ir_narrow_gains(path: Path) -> np.ndarray:
+    """Power gain of an IR in each narrow band (`analysis.narrow_band_matrix`)."""
+    return _ir_gains(path)[1]
+
+
+@lru_cache(maxsize=256)
+def _ir_gains(path: Path) -> tuple[np.ndarray, np.ndarray]:
     ir = ir_samples(path)
     n = 1 << int(np.ceil(np.log2(max(len(ir), 4096) * 2)))
     h = np.fft.rfft(ir, n)
-    m = band_matrix(n, RATE)
-    return (m @ (h.real**2 + h.imag**2)) / np.maximum(m.sum(axis=1), 1.0)
+    power = h.real**2 + h.imag**2
+    bands, narrow = ((m @ power) / np.maximum(m.sum(axis=1), 1.0)
+                     for m in (band_matrix(n, RATE), narrow_band_matrix(n, RATE)))
+    return bands, narrow
 
 
 @lru_cache(maxsize=256)
@@ -151,6 +170,7 @@ class ApproxCabs:
     cab_like: Features
     powers: np.ndarray  # cabinets × bands, linear
     bands_db: np.ndarray  # cabinets × bands, level-free dB
+    narrow_db: np.ndarray  # cabinets × narrow bands, level-free dB
 
     @property
     def descriptors(self) -> np.ndarray:
@@ -158,19 +178,35 @@ class ApproxCabs:
         return np.array([descriptor(b, self.cab_like.flatness, self.cab_like.crest_db)
                          for b in self.bands_db])
 
+    @property
+    def cabinet_descriptors(self) -> np.ndarray:
+        """Cabinet-metric descriptors, one row per cabinet."""
+        return np.array([descriptor(b, self.cab_like.flatness, self.cab_like.crest_db, n)
+                         for b, n in zip(self.bands_db, self.narrow_db, strict=True)])
+
 
 def approx_cabs(amp_out: np.ndarray, ir_paths: list[Path]) -> ApproxCabs:
     """The amp output through each IR, in the band domain."""
-    raw = long_term_band_power(amp_out)
+    raw, raw_narrow = long_term_band_power(amp_out)
     powers = np.array([raw * ir_band_gains(p) for p in ir_paths])
     bands = 10 * np.log10(powers / powers.sum(axis=1, keepdims=True))
-    return ApproxCabs(analyse(sosfilt(_CAB_LIKE, amp_out)), powers, bands)
+    narrow = level_free_db(np.array([raw_narrow * ir_narrow_gains(p) for p in ir_paths]))
+    return ApproxCabs(analyse(sosfilt(_CAB_LIKE, amp_out)), powers, bands, narrow)
 
 
-def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry],
-                  ref: Features) -> list[Scored]:
-    """Scores the combo with every IR, using band-domain convolution for the spectral parts."""
+def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry], ref: Features,
+                  chosen_cabinet: bool = False) -> list[Scored]:
+    """Scores the combo with every IR, using band-domain convolution for the spectral parts;
+    with `chosen_cabinet`, only with the IR the cabinet metric chooses for this render
+    (`rig_metric.cabinet_metric_for`: the loss still decides between renders)."""
     cabs = approx_cabs(amp_out, [ir.path for ir in irs])
+    if chosen_cabinet and len(irs) > 1:
+        fit = cabinet_metric_for(ref).distances(cabs.cabinet_descriptors,
+                                                describe_cabinet(ref)[None, :])
+        i = int(np.argmin(fit))
+        irs = [irs[i]]
+        cabs = replace(cabs, powers=cabs.powers[i:i + 1], bands_db=cabs.bands_db[i:i + 1],
+                       narrow_db=cabs.narrow_db[i:i + 1])
     cab_like, powers, bands = cabs.cab_like, cabs.powers, cabs.bands_db
     ref_centroid, ref_high = band_brightness(ref.band_power)
     shared = tone_loss(cab_like, ref)  # the parts that do not depend on the cabinet

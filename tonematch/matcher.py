@@ -134,6 +134,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
 
     top, pedal_checks = _search(excerpt, ref, halves, library, budget, options, progress)
     top, widened = _widen_gains(top, excerpt, ref, budget, options)
+    top = _choose_cabinets(top, excerpt, library, ref, options)
     lap("grid")
 
     tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress, same),
@@ -181,11 +182,11 @@ def _set_gate(rig: Rig, di: np.ndarray, reference: np.ndarray) -> gate.GateDecis
 
 
 def _condition_on_di(excerpt: np.ndarray, references: list[Features], jobs: int) -> list[str]:
-    """Every comparison with the reference uses the rig metric fitted to this DI's playing
-    (`tonematch.di_conditioning`); returns notes for the user."""
-    metric, notes = metric_for_di(excerpt, jobs)
+    """Every comparison with the reference uses the rig and cabinet metrics fitted to this
+    DI's playing (`tonematch.di_conditioning`); returns notes for the user."""
+    metrics, notes = metric_for_di(excerpt, jobs)
     for f in references:
-        f.rig_metric = metric
+        f.rig_metric, f.cabinet_metric = metrics.rig, metrics.cabinet
     return notes
 
 
@@ -237,6 +238,26 @@ def _widen_gains(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, bud
 
     results = grid.run_parallel(widen, top, options.jobs)
     return [r[0] for r in results], sorted({g for r in results for g in r[1]})
+
+
+def _choose_cabinets(top: list[grid.Scored], excerpt: np.ndarray, library: Library,
+                     ref: Features, options: MatchOptions) -> list[grid.Scored]:
+    """Each rig's cabinet chosen again, for its pedal, amp and drive, by the cabinet metric
+    (`rig_metric.cabinet_metric_for`), and scored exactly.
+
+    The search chooses pedal, amp, drive and cabinet together with the loss. The cabinet
+    metric's narrow bands tell cabinets apart much better, but ranking whole rigs with them
+    drove the matches to their ranges' edges; once the rest of the rig is fixed they only
+    compare linear filters of one render, where that cannot happen.
+    """
+    pool = grid.ModelPool()
+
+    def choose(s: grid.Scored) -> grid.Scored:
+        out = grid.render_combo(pool, s.combo, excerpt)
+        chosen = grid.approx_scores(out, s.combo, library.irs, ref, chosen_cabinet=True)[0]
+        return s if chosen.ir.path == s.ir.path else grid.exact_score(out, chosen, ref)
+
+    return grid.run_parallel(choose, top, options.jobs)
 
 
 def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Features],

@@ -16,6 +16,14 @@ tonematch.library.rig_metric_build`), and shipped as `tonematch/data/rig_metric.
 describes performances, not particular models, so it applies unchanged to a user's own NAM
 folder. Distances are scaled so that 1.0 is the median distance between two performances
 through one rig.
+
+The cabinet is chosen with a second metric of the same construction over a longer descriptor:
+the same values followed by the 1/12-octave spectrum (`analysis.NARROW_BANDS`). The narrow
+bands resolve cabinet resonances, but also the partials of the notes, and a candidate whose
+spectrum is smoother (more drive, a pedal, a boosted EQ) comes closer to any other
+performance's partials: ranking whole rigs with them pushed the matches to their ranges' edges.
+An IR is a linear filter after the amp and cannot fill in partials, so among the cabinets for
+one amp render the narrow bands are safe, and that is the only choice they make.
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tonematch.analysis import Features
+from tonematch.analysis import NARROW_BANDS, Features
 
 METRIC_FILE = Path(__file__).resolve().parent / "data" / "rig_metric.json"
 BANDS = 24
 DIMS = BANDS + 3 + 2  # bands, flatness percentiles, crest percentiles
+CABINET_DIMS = DIMS + NARROW_BANDS  # and the narrow-band spectrum
 # Training performances play at this level (loud 10 ms frames, dBFS); a DI is set to it before
 # it conditions the metric, so what is played counts, not how loud.
 PLAYING_LEVEL_DB = -20.0
@@ -51,23 +60,34 @@ RIG_PRIOR_SCALE = 0.1
 DI_WEIGHT = 0.5
 
 
-def descriptor(bands_db: np.ndarray, flatness: np.ndarray, crest_db: np.ndarray) -> np.ndarray:
-    """The vector the metric compares: level-free band spectrum, flatness and crest (dB)."""
+def descriptor(bands_db: np.ndarray, flatness: np.ndarray, crest_db: np.ndarray,
+               narrow_db: np.ndarray | None = None) -> np.ndarray:
+    """The vector the metric compares: level-free band spectrum, flatness and crest (dB);
+    with `narrow_db`, the cabinet metric's, the level-free narrow-band spectrum after them."""
     bands = np.asarray(bands_db, dtype=np.float64)
-    return np.concatenate([bands - bands.mean(), np.asarray(flatness, dtype=np.float64),
-                           np.asarray(crest_db, dtype=np.float64)])
+    parts = [bands - bands.mean(), np.asarray(flatness, dtype=np.float64),
+             np.asarray(crest_db, dtype=np.float64)]
+    if narrow_db is not None:
+        narrow = np.asarray(narrow_db, dtype=np.float64)
+        parts.append(narrow - narrow.mean())
+    return np.concatenate(parts)
 
 
 def describe(f: Features) -> np.ndarray:
-    """The descriptor of analysed features."""
+    """The descriptor of analysed features (DIMS values)."""
     return descriptor(f.bands_db, f.flatness, f.crest_db)
+
+
+def describe_cabinet(f: Features) -> np.ndarray:
+    """The cabinet metric's descriptor of analysed features (CABINET_DIMS values)."""
+    return descriptor(f.bands_db, f.flatness, f.crest_db, f.narrow_db)
 
 
 @dataclass(frozen=True)
 class RigMetric:
     """A learned Mahalanobis distance between descriptors."""
 
-    precision: np.ndarray  # DIMS × DIMS, symmetric positive definite
+    precision: np.ndarray  # DIMS × DIMS (CABINET_DIMS for cabinets), symmetric positive definite
 
     def distance(self, a: np.ndarray, b: np.ndarray) -> float:
         """Distance between two descriptors (1.0 = two performances through one rig)."""
@@ -113,10 +133,33 @@ def from_covariance(within: np.ndarray, shrink: float) -> RigMetric:
     return RigMetric((precision + precision.T) / 2)
 
 
+def scaled(within: np.ndarray, shrink: float, diffs: np.ndarray) -> RigMetric:
+    """`from_covariance`, scaled so that 1.0 is the median length of `diffs` (descriptor
+    differences between two performances through one rig)."""
+    metric = from_covariance(within, shrink)
+    scale = float(np.median(metric.distances(diffs, np.zeros_like(diffs))))
+    return RigMetric(metric.precision / max(scale, 1e-9) ** 2)
+
+
 def metric_for(reference: Features) -> RigMetric:
     """The metric a reference is compared with: the one conditioned on the user's DI when the
     matcher has set it (`Features.rig_metric`), else the shipped one."""
     return reference.rig_metric if reference.rig_metric is not None else load_metric()
+
+
+def cabinet_metric_for(reference: Features) -> RigMetric:
+    """The metric that chooses the cabinet for a reference, as `metric_for` chooses."""
+    if reference.cabinet_metric is not None:
+        return reference.cabinet_metric
+    return load_metric(kind="cabinet_precision")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A rig metric and the cabinet metric, fitted together (`Conditioning.conditioned`)."""
+
+    rig: RigMetric  # over DIMS: the loss
+    cabinet: RigMetric  # over CABINET_DIMS: which cabinet an amp render is heard through
 
 
 @dataclass(frozen=True)
@@ -133,12 +176,13 @@ class Probe:
 class Conditioning:
     """What it takes to condition the metric on one DI (see `conditioned`)."""
 
-    within: np.ndarray  # the shipped metric's within-rig covariance (dB², not regularised)
+    within: np.ndarray  # CABINET_DIMS² within-rig covariance (dB², not regularised)
     shrink: float
     probes: tuple[Probe, ...]
 
-    def conditioned(self, di_descriptors: np.ndarray) -> RigMetric:
-        """The metric for one DI, given its descriptor through each probe rig (as a candidate).
+    def conditioned(self, di_descriptors: np.ndarray) -> Metrics:
+        """The metrics for one DI, given its cabinet descriptor (CABINET_DIMS) through each
+        probe rig (as a candidate).
 
         The shipped metric discounts how performances differ in general. The matcher knows
         one of the two performances exactly — the user's DI — so it can measure how *this*
@@ -153,9 +197,9 @@ class Conditioning:
         diffs = np.concatenate([p.references - row[None, :]
                                 for p, row in zip(self.probes, d, strict=True)])
         own = diffs.T @ diffs / len(diffs)
-        metric = from_covariance(DI_WEIGHT * own + (1.0 - DI_WEIGHT) * self.within, self.shrink)
-        scale = float(np.median(metric.distances(diffs, np.zeros_like(diffs))))
-        return RigMetric(metric.precision / max(scale, 1e-9) ** 2)
+        mixed = DI_WEIGHT * own + (1.0 - DI_WEIGHT) * self.within
+        return Metrics(scaled(mixed[:DIMS, :DIMS], self.shrink, diffs[:, :DIMS]),
+                       scaled(mixed, self.shrink, diffs))
 
 
 @lru_cache(maxsize=2)
@@ -171,24 +215,36 @@ def load_conditioning(path: Path = METRIC_FILE) -> Conditioning:
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ValueError(f"{path}: cannot read the rig metric's conditioning data ({err})"
                          ) from None
-    ok = (within.shape == (DIMS, DIMS) and np.all(np.isfinite(within)) and probes
-          and all(p.references.ndim == 2 and p.references.shape[1] == DIMS
+    n = CABINET_DIMS
+    ok = (within.shape == (n, n) and np.all(np.isfinite(within)) and probes
+          and all(p.references.ndim == 2 and p.references.shape[1] == n
                   and len(p.references) > 0 and np.all(np.isfinite(p.references))
                   for p in probes))
     if not ok:
-        raise ValueError(f"{path}: the conditioning data must be a finite {DIMS}×{DIMS} "
-                         f"covariance and probes with {DIMS}-value references")
+        raise ValueError(f"{path}: the conditioning data must be a finite {n}×{n} "
+                         f"covariance and probes with {n}-value references")
     return Conditioning(within, shrink, probes)
 
 
-@lru_cache(maxsize=2)
-def load_metric(path: Path = METRIC_FILE) -> RigMetric:
-    """The shipped metric; ValueError naming the file if it is missing or malformed."""
+def load_metric(path: Path = METRIC_FILE, kind: str = "precision") -> RigMetric:
+    """The shipped rig metric (`kind` "precision") or cabinet metric ("cabinet_precision");
+    ValueError naming the file if it is missing or malformed."""
+    return _load_metric(Path(path), kind)
+
+
+@lru_cache(maxsize=4)
+def _load_metric(path: Path, kind: str) -> RigMetric:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        precision = np.array(data["precision"], dtype=np.float64)
+        precision = np.array(data[kind], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ValueError(f"{path}: cannot read the rig metric ({err})") from None
-    if precision.shape != (DIMS, DIMS) or not np.all(np.isfinite(precision)):
-        raise ValueError(f"{path}: the rig metric must be a finite {DIMS}×{DIMS} matrix")
+    n = DIMS if kind == "precision" else CABINET_DIMS
+    if precision.shape != (n, n) or not np.all(np.isfinite(precision)):
+        raise ValueError(f"{path}: the {kind} must be a finite {n}×{n} matrix")
     return RigMetric(precision)
+
+
+def load_metrics(path: Path = METRIC_FILE) -> Metrics:
+    """The shipped rig and cabinet metrics (not fitted to a DI)."""
+    return Metrics(load_metric(path), load_metric(path, "cabinet_precision"))

@@ -21,6 +21,7 @@ from tonematch.library_index import assets_root
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
 from tonematch.rig_metric import (
+    CABINET_DIMS,
     DIMS,
     METRIC_FILE,
     PLAYING_LEVEL_DB,
@@ -57,7 +58,7 @@ def performances() -> tuple[np.ndarray, np.ndarray]:
 
 def test_the_shipped_metric_carries_probe_rigs_from_the_bundled_library() -> None:
     cond = load_conditioning()
-    assert cond.within.shape == (DIMS, DIMS)
+    assert cond.within.shape == (CABINET_DIMS, CABINET_DIMS)
     assert np.allclose(cond.within, cond.within.T)
     assert len(cond.probes) >= 8
     root = assets_root()
@@ -65,13 +66,16 @@ def test_the_shipped_metric_carries_probe_rigs_from_the_bundled_library() -> Non
         assert (root / "nam_models" / p.amp).is_file(), p.amp
         assert (root / "impulse_responses" / p.ir).is_file(), p.ir
         assert p.pedal is None or (root / "nam_models" / p.pedal).is_file(), p.pedal
-        assert p.references.shape[1] == DIMS and len(p.references) >= 3
+        assert p.references.shape[1] == CABINET_DIMS and len(p.references) >= 3
 
 
 def test_the_metric_for_a_di_is_its_own_and_one_means_another_performance(performances):
     di, _ = performances
-    metric, notes = metric_for_di(di, jobs=2)
+    metrics, notes = metric_for_di(di, jobs=2)
+    metric = metrics.rig
     assert notes == []
+    assert metrics.cabinet.precision.shape == (CABINET_DIMS, CABINET_DIMS)
+    assert metric.precision.shape == (DIMS, DIMS)
     shipped = load_metric().precision
     assert not np.allclose(metric.precision, shipped)
     assert np.allclose(metric.precision, metric.precision.T)
@@ -79,7 +83,7 @@ def test_the_metric_for_a_di_is_its_own_and_one_means_another_performance(perfor
     # The scale: the DI through a probe rig against stock performances through it.
     cond = load_conditioning()
     quiet = di * np.float32(10 ** (-12 / 20))  # the level of the DI does not matter
-    again, _ = metric_for_di(quiet, jobs=2)
+    again = metric_for_di(quiet, jobs=2)[0].rig
     assert np.allclose(again.precision, metric.precision, rtol=0.05, atol=1e-6)
     assert len(cond.probes) > 0
 
@@ -89,7 +93,7 @@ def test_a_reference_played_differently_is_closest_to_its_own_rig(performances):
     rigs = [_rig(*r) for r in RIGS]
     candidates = np.array([describe(analyse(render_rig(r, di).mean(axis=0))) for r in rigs])
     references = [describe(analyse(render_rig(r, ref).mean(axis=0))) for r in rigs]
-    conditioned, _ = metric_for_di(di, jobs=2)
+    conditioned = metric_for_di(di, jobs=2)[0].rig
     hits = {"general": 0, "conditioned": 0}
     for i, q in enumerate(references):
         for name, metric in (("general", load_metric()), ("conditioned", conditioned)):
@@ -101,21 +105,22 @@ def test_a_reference_played_differently_is_closest_to_its_own_rig(performances):
 def test_without_the_bundled_probe_rigs_the_general_metric_is_used_and_said(
         performances, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TONEMATCH_ASSETS", str(tmp_path))
-    metric, notes = metric_for_di(performances[0], jobs=1)
-    assert metric is load_metric()
+    metrics, notes = metric_for_di(performances[0], jobs=1)
+    assert metrics.rig is load_metric()
+    assert metrics.cabinet is load_metric(kind="cabinet_precision")
     assert len(notes) == 1 and str(tmp_path) in notes[0]
 
 
 def test_a_silent_di_falls_back_with_a_note() -> None:
-    metric, notes = metric_for_di(np.zeros(48000, np.float32), jobs=1)
-    assert metric is load_metric()
+    metrics, notes = metric_for_di(np.zeros(48000, np.float32), jobs=1)
+    assert metrics.rig is load_metric()
     assert notes and "silent" in notes[0]
 
 
 @pytest.mark.parametrize("change", [
     lambda d: d.pop("probes"),
     lambda d: d.__setitem__("within", [[1.0]]),
-    lambda d: d["probes"][0].__setitem__("references", [[float("nan")] * DIMS]),
+    lambda d: d["probes"][0].__setitem__("references", [[float("nan")] * CABINET_DIMS]),
     lambda d: d.__setitem__("probes", []),
 ])
 def test_malformed_conditioning_data_is_named(change, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from tonematch.analysis import analyse
 from tonematch.library.performances import REGISTERS, SCALES, STYLES, Performance
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
-from tonematch.rig_metric import METRIC_FILE, PLAYING_LEVEL_DB, describe, from_covariance
+from tonematch.rig_metric import DIMS, METRIC_FILE, PLAYING_LEVEL_DB, describe_cabinet, scaled
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 SOURCES = ("synth", "fluidr3:26", "fluidr3:27")
@@ -97,7 +97,8 @@ def training_performances(n: int, rng: np.random.Generator) -> list[Performance]
 
 def descriptors(rigs: list[TrainingRig], perfs: list[Performance], seed: int,
                 jobs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate and reference descriptors, rigs × performances × DIMS each."""
+    """Candidate and reference cabinet descriptors, rigs × performances × CABINET_DIMS each
+    (the rig metric's descriptors are their first DIMS values)."""
     rng = np.random.default_rng(seed)
     di = [p.render() for p in perfs]
     params = [[reference_params(rng) for _ in perfs] for _ in rigs]
@@ -106,7 +107,7 @@ def descriptors(rigs: list[TrainingRig], perfs: list[Performance], seed: int,
         i, p = item
         cand = render_rig(rigs[i].rig(RigParams()), di[p]).mean(axis=0)
         ref = render_rig(rigs[i].rig(params[i][p]), di[p]).mean(axis=0)
-        return describe(analyse(cand)), describe(analyse(ref))
+        return describe_cabinet(analyse(cand)), describe_cabinet(analyse(ref))
 
     items = [(i, p) for i in range(len(rigs)) for p in range(len(perfs))]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -148,17 +149,20 @@ def main(argv: list[str] | None = None) -> int:
     cand, ref = descriptors(rigs, perfs, args.seed, args.jobs)
     diffs = within_rig_differences(cand, ref)
     within = diffs.T @ diffs / len(diffs)
-    metric = from_covariance(within, args.shrink)
     # Scale: 1.0 is the median distance between two performances through one rig.
-    scale = float(np.median(metric.distances(diffs, np.zeros_like(diffs))))
-    precision = metric.precision / scale**2
+    precision = scaled(within[:DIMS, :DIMS], args.shrink, diffs[:, :DIMS]).precision
+    cabinet = scaled(within, args.shrink, diffs).precision
     data = {
         "description": "Mahalanobis precision over [24 level-free 1/3-octave bands (63 Hz–"
                        "12.5 kHz, dB), flatness percentiles 40/60/80 (dB), crest percentiles "
-                       "50/90 (dB)]; built by tonematch.library.rig_metric_build",
+                       "50/90 (dB)]; cabinet_precision over those and 68 level-free "
+                       "1/12-octave bands (250 Hz–12.7 kHz, dB); within and the probes' "
+                       "references over the cabinet descriptor; built by "
+                       "tonematch.library.rig_metric_build",
         "shrink": args.shrink, "rigs": args.rigs, "performances": args.performances,
         "sources": list(SOURCES), "seed": args.seed, "pairs": len(diffs), "commit": _commit(),
         "precision": [[round(float(v), 9) for v in row] for row in precision],
+        "cabinet_precision": [[round(float(v), 9) for v in row] for row in cabinet],
         # For conditioning the metric on a user's DI (tonematch.di_conditioning): the
         # within-rig covariance itself and stock performances through the first rigs.
         "playing_level_db": PLAYING_LEVEL_DB,
