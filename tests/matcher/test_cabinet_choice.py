@@ -88,6 +88,5 @@ def test_a_reference_played_differently_gets_its_own_cabinet_back(amp_out, refer
         by_loss = min(grid.approx_scores(amp_out, combo, IRS, ref), key=lambda s: s.loss.rig)
         hits["cabinet metric"] += chosen.ir == ir
         hits["loss"] += by_loss.ir == ir
-    print(hits)
     assert hits["cabinet metric"] >= hits["loss"], hits
     assert hits["cabinet metric"] >= len(IRS) - 2, hits
