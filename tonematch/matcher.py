@@ -304,6 +304,12 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
         best = next((s for s in approx if s.combo.amp.name == amp.name), None)
         if best is not None and best not in shortlist:
             shortlist.append(best)
+    # The cabinet metric chooses each shortlisted render's cabinet before the exact scores
+    # rank them, so the three amps are chosen with the cabinets they will be heard through.
+    chosen = grid.run_parallel(
+        lambda s: grid.approx_scores(renders[s.combo.key], s.combo, library.irs, ref,
+                                     chosen_cabinet=True)[0], shortlist, options.jobs)
+    shortlist = list({(s.combo.key, s.ir.name): s for s in chosen}.values())
     progress.stage("exact", len(shortlist), "scoring the best cabinets exactly")
     exact = grid.run_parallel(lambda s: grid.exact_score(renders[s.combo.key], s, ref),
                               shortlist, options.jobs, lambda: progress.step())
