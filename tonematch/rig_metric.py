@@ -151,7 +151,7 @@ def cabinet_metric_for(reference: Features) -> RigMetric:
     """The metric that chooses the cabinet for a reference, as `metric_for` chooses."""
     if reference.cabinet_metric is not None:
         return reference.cabinet_metric
-    return load_metric(kind="cabinet_precision")
+    return load_cabinet_metric()
 
 
 @dataclass(frozen=True)
@@ -226,25 +226,29 @@ def load_conditioning(path: Path = METRIC_FILE) -> Conditioning:
     return Conditioning(within, shrink, probes)
 
 
-def load_metric(path: Path = METRIC_FILE, kind: str = "precision") -> RigMetric:
-    """The shipped rig metric (`kind` "precision") or cabinet metric ("cabinet_precision");
-    ValueError naming the file if it is missing or malformed."""
-    return _load_metric(Path(path), kind)
+def load_metric(path: Path = METRIC_FILE) -> RigMetric:
+    """The shipped rig metric (the loss's); ValueError naming the file if it is missing or
+    malformed."""
+    return _load_precision(Path(path), "precision", DIMS)
+
+
+def load_cabinet_metric(path: Path = METRIC_FILE) -> RigMetric:
+    """The shipped cabinet metric; ValueError naming the file if it is missing or malformed."""
+    return _load_precision(Path(path), "cabinet_precision", CABINET_DIMS)
 
 
 @lru_cache(maxsize=4)
-def _load_metric(path: Path, kind: str) -> RigMetric:
+def _load_precision(path: Path, key: str, n: int) -> RigMetric:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        precision = np.array(data[kind], dtype=np.float64)
+        precision = np.array(data[key], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ValueError(f"{path}: cannot read the rig metric ({err})") from None
-    n = DIMS if kind == "precision" else CABINET_DIMS
     if precision.shape != (n, n) or not np.all(np.isfinite(precision)):
-        raise ValueError(f"{path}: the {kind} must be a finite {n}×{n} matrix")
+        raise ValueError(f"{path}: the {key} must be a finite {n}×{n} matrix")
     return RigMetric(precision)
 
 
 def load_metrics(path: Path = METRIC_FILE) -> Metrics:
     """The shipped rig and cabinet metrics (not fitted to a DI)."""
-    return Metrics(load_metric(path), load_metric(path, "cabinet_precision"))
+    return Metrics(load_metric(path), load_cabinet_metric(path))

@@ -20,7 +20,12 @@ from tonematch.library.performances import Performance
 from tonematch.library_index import IrEntry, ModelEntry
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
-from tonematch.rig_metric import CABINET_DIMS, METRIC_FILE, PLAYING_LEVEL_DB, load_metric
+from tonematch.rig_metric import (
+    CABINET_DIMS,
+    METRIC_FILE,
+    PLAYING_LEVEL_DB,
+    load_cabinet_metric,
+)
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 AMP = ASSETS / "nam_models" / "amp_british_crunch_g5.nam"
@@ -56,7 +61,7 @@ def references(di: np.ndarray) -> list[Features]:
 
 
 def test_the_shipped_cabinet_metric_extends_the_rig_metric() -> None:
-    cabinet = load_metric(kind="cabinet_precision").precision
+    cabinet = load_cabinet_metric().precision
     assert cabinet.shape == (CABINET_DIMS, CABINET_DIMS)
     assert np.allclose(cabinet, cabinet.T)
     assert np.linalg.eigvalsh(cabinet).min() > 0
@@ -67,7 +72,7 @@ def test_a_malformed_cabinet_metric_is_named(tmp_path: Path) -> None:
     bad.write_text(METRIC_FILE.read_text(encoding="utf-8").replace(
         '"cabinet_precision"', '"no_cabinet_precision"'), encoding="utf-8")
     with pytest.raises(ValueError, match=str(bad)):
-        load_metric(bad, "cabinet_precision")
+        load_cabinet_metric(bad)
 
 
 def test_the_chosen_cabinet_is_one_ir_scored_by_the_loss(amp_out, references) -> None:
