@@ -50,6 +50,9 @@ BUDGETS = {
 }
 REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
 PEDAL_AUDITIONS = 16  # pedals rendered in front of the best amp before the grid
+# Amp outputs of the excerpt by `grid.Combo.key` (pedal, amp, input gain): rendered once, then
+# heard through every cabinet.
+Renders = dict[tuple[str, str, float], np.ndarray]
 
 
 @dataclass
@@ -132,9 +135,10 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     notes += _condition_on_di(excerpt, [ref, *halves], options.jobs)
     lap("analyse")
 
-    top, pedal_checks = _search(excerpt, ref, halves, library, budget, options, progress)
-    top, widened = _widen_gains(top, excerpt, ref, budget, options)
-    top = _choose_cabinets(top, excerpt, library, ref, options)
+    top, pedal_checks, renders = _search(excerpt, ref, halves, library, budget, options,
+                                         progress)
+    top, widened = _widen_gains(top, renders, excerpt, ref, budget, options)
+    top = _choose_cabinets(top, renders, library, ref, options)
     lap("grid")
 
     tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress, same),
@@ -204,14 +208,15 @@ def _share_time_effects(rigs: list[Rig], budget: Budget) -> list[Rig]:
                                        for r in rigs[budget.tuned_rigs:]]
 
 
-def _widen_gains(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
-                 options: MatchOptions) -> tuple[list[grid.Scored], list[float]]:
+def _widen_gains(top: list[grid.Scored], renders: Renders, excerpt: np.ndarray, ref: Features,
+                 budget: Budget, options: MatchOptions) -> tuple[list[grid.Scored], list[float]]:
     """Searches on past the input-gain grid's end for the rigs whose best gain is on that end.
 
     A best gain on the grid's edge only says the optimum is there or beyond; the grid goes on
     in its own steps, with the same exact score, while the rig part keeps improving. It stays
     half a step inside the parameter's range, which `_tune`'s refinement may then reach.
-    Returns the rigs (widened where it helped) and the gains added.
+    Returns the rigs (widened where it helped) and the gains added; `renders` gains the
+    widened rigs' amp outputs.
     """
     gains = sorted(budget.gains_db)
     if len(gains) < 2:
@@ -220,27 +225,28 @@ def _widen_gains(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, bud
     limit = RANGES["input_gain_db"].high - step / 2
     pool = grid.ModelPool()
 
-    def widen(s: grid.Scored) -> tuple[grid.Scored, list[float]]:
+    def widen(s: grid.Scored) -> tuple[grid.Scored, np.ndarray, list[float]]:
         g = s.combo.input_gain_db
         if g not in (gains[0], gains[-1]):
-            return s, []
+            return s, renders[s.combo.key], []
         direction = -1.0 if g == gains[0] else 1.0
-        best, tried = s, []
+        best, best_out, tried = s, renders[s.combo.key], []
         while abs(best.combo.input_gain_db + direction * step) <= limit:
             combo = replace(s.combo, input_gain_db=best.combo.input_gain_db + direction * step)
             tried.append(combo.input_gain_db)
-            trial = grid.exact_score(grid.render_combo(pool, combo, excerpt),
-                                     grid.Scored(combo, s.ir, s.loss), ref)
+            out = grid.render_combo(pool, combo, excerpt)
+            trial = grid.exact_score(out, grid.Scored(combo, s.ir, s.loss), ref)
             if trial.loss.rig >= best.loss.rig:
                 break
-            best = trial
-        return best, tried
+            best, best_out = trial, out
+        return best, best_out, tried
 
     results = grid.run_parallel(widen, top, options.jobs)
-    return [r[0] for r in results], sorted({g for r in results for g in r[1]})
+    renders.update({r[0].combo.key: r[1] for r in results})
+    return [r[0] for r in results], sorted({g for r in results for g in r[2]})
 
 
-def _choose_cabinets(top: list[grid.Scored], excerpt: np.ndarray, library: Library,
+def _choose_cabinets(top: list[grid.Scored], renders: Renders, library: Library,
                      ref: Features, options: MatchOptions) -> list[grid.Scored]:
     """Each rig's cabinet chosen again, for its pedal, amp and drive, by the cabinet metric
     (`rig_metric.cabinet_metric_for`), and scored exactly.
@@ -250,10 +256,8 @@ def _choose_cabinets(top: list[grid.Scored], excerpt: np.ndarray, library: Libra
     drove the matches to their ranges' edges; once the rest of the rig is fixed they only
     compare linear filters of one render, where that cannot happen.
     """
-    pool = grid.ModelPool()
-
     def choose(s: grid.Scored) -> grid.Scored:
-        out = grid.render_combo(pool, s.combo, excerpt)
+        out = renders[s.combo.key]
         chosen = grid.approx_scores(out, s.combo, library.irs, ref, chosen_cabinet=True)[0]
         return s if chosen.ir.path == s.ir.path else grid.exact_score(out, chosen, ref)
 
@@ -262,9 +266,11 @@ def _choose_cabinets(top: list[grid.Scored], excerpt: np.ndarray, library: Libra
 
 def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Features],
             library: Library, budget: Budget, options: MatchOptions,
-            progress: Progress) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict]]:
+            progress: Progress,
+            ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict], Renders]:
     """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps,
-    each with a pedal only where the pedal earns its place (`tonematch.pedal_check`)."""
+    each with a pedal only where the pedal earns its place (`tonematch.pedal_check`), and
+    their amp outputs (the later stages choose cabinets for them without rendering again)."""
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
                          for ir in library.irs])
@@ -325,13 +331,14 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     for s in exact:  # a library with fewer than three amps still yields three rigs
         if len(top) < 3 and s not in top:
             top.append(s)
-    return _without_idle_pedals(top, approx, exact, combos, renders, library, ref, ref_halves,
-                                options)
+    top, verdicts = _without_idle_pedals(top, approx, exact, combos, renders, library, ref,
+                                         ref_halves, options)
+    return top, verdicts, {s.combo.key: renders[s.combo.key] for s in top}
 
 
 def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
                          exact: list[grid.Scored], combos: list[grid.Combo],
-                         renders: dict[tuple[str, str, float], np.ndarray], library: Library,
+                         renders: Renders, library: Library,
                          ref: Features, ref_halves: tuple[Features, Features],
                          options: MatchOptions,
                          ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict]]:
