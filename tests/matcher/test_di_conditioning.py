@@ -26,6 +26,7 @@ from tonematch.rig_metric import (
     METRIC_FILE,
     PLAYING_LEVEL_DB,
     describe,
+    load_cabinet_metric,
     load_conditioning,
     load_metric,
 )
@@ -107,7 +108,7 @@ def test_without_the_bundled_probe_rigs_the_general_metric_is_used_and_said(
     monkeypatch.setenv("TONEMATCH_ASSETS", str(tmp_path))
     metrics, notes = metric_for_di(performances[0], jobs=1)
     assert metrics.rig is load_metric()
-    assert metrics.cabinet is load_metric(kind="cabinet_precision")
+    assert metrics.cabinet is load_cabinet_metric()
     assert len(notes) == 1 and str(tmp_path) in notes[0]
 
 

@@ -158,13 +158,17 @@ def test_the_input_gain_search_goes_on_past_the_grid(small_library: tuple[Path, 
     ref = analyse(cab_render(render_combo(pool, hot, excerpt), ir))
     budget = BUDGETS["fast"]
     edge = Combo(None, amp, max(budget.gains_db))
-    start = exact_score(render_combo(pool, edge, excerpt), Scored(edge, ir, tone_loss(ref, ref)),
-                        ref)
+    edge_out = render_combo(pool, edge, excerpt)
+    start = exact_score(edge_out, Scored(edge, ir, tone_loss(ref, ref)), ref)
     options = MatchOptions([small_library[0]], [small_library[1]], "fast", jobs=1)
-    widened, tried = _widen_gains([start], excerpt, ref, budget, options)
+    renders = {edge.key: edge_out}
+    widened, tried = _widen_gains([start], renders, excerpt, ref, budget, options)
     assert tried and max(tried) > max(budget.gains_db)
     assert widened[0].combo.input_gain_db > max(budget.gains_db)
     assert widened[0].loss.rig < start.loss.rig
+    # The widened rig's amp output is kept for the cabinet re-choice, as a fresh render plays.
+    kept = renders[widened[0].combo.key]
+    assert np.array_equal(kept, render_combo(pool, widened[0].combo, excerpt))
 
 
 def test_the_demo_match_has_no_warnings_and_says_what_effects_it_found(
