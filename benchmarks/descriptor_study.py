@@ -38,6 +38,8 @@ from tonematch.analysis import (
     _active_frames,
     analyse,
     band_matrix,
+    level_free_db,
+    narrow_band_matrix,
     power_spectrogram,
     third_octave_centres,
 )
@@ -64,6 +66,11 @@ def log_bands(low_hz: float, high_hz: float, per_octave: int) -> Callable[[np.nd
         db = 10 * np.log10(m @ _active(power).mean(axis=0) + 1e-20)
         return db - db.mean()
     return bands
+
+
+def narrow_bands(power: np.ndarray) -> np.ndarray:
+    """The matcher's own 1/12-octave bands from 250 Hz (`analysis.narrow_band_matrix`), dB."""
+    return level_free_db(narrow_band_matrix() @ _active(power).mean(axis=0))
 
 
 def octave_flatness(power: np.ndarray) -> np.ndarray:
@@ -120,7 +127,7 @@ COMPONENTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "octave_flatness": octave_flatness,
     "loud_minus_quiet": loud_minus_quiet,
     "sixth_500": log_bands(500.0, 8000.0, 6),
-    "twelfth_250": log_bands(250.0, 250.0 * 2 ** (68 / 12), 12),
+    "twelfth_250": narrow_bands,
     "peaks_1": peak_envelope(250.0, 68, 12, 1),
     "peaks_2": peak_envelope(250.0, 68, 12, 2),
 }
