@@ -73,7 +73,7 @@ class Candidate:
 
     rig: Rig
     loss: LossParts
-    sommelier_rank: int = 0
+    search_rank: int = 0  # its place in the order it was given to `_verify` (breaks ties)
 
 
 def _rig(scored: grid.Scored, params: RigParams) -> Rig:
@@ -469,7 +469,7 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, level: LevelTarget, budge
                              limiter_ceiling_db=setting.limiter_ceiling_db)
         out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank))
         progress.step(rig.describe())
-    out.sort(key=lambda c: (c.loss.total, c.sommelier_rank))
+    out.sort(key=lambda c: (c.loss.total, c.search_rank))
     return out
 
 
