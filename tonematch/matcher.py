@@ -254,7 +254,9 @@ def _choose_cabinets(top: list[grid.Scored], renders: Renders, library: Library,
     The search chooses pedal, amp, drive and cabinet together with the loss. The cabinet
     metric's narrow bands tell cabinets apart much better, but ranking whole rigs with them
     drove the matches to their ranges' edges; once the rest of the rig is fixed they only
-    compare linear filters of one render, where that cannot happen.
+    compare linear filters of one render, where that cannot happen. The search's shortlist
+    already has these cabinets, so this changes only rigs that changed after it: a widened
+    input gain, or a pedal-free rig the pedal check took from outside the shortlist.
     """
     def choose(s: grid.Scored) -> grid.Scored:
         out = renders[s.combo.key]
