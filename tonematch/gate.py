@@ -1,5 +1,5 @@
 """The noise gate the matcher sets: on only where the DI has hiss or hum between notes that the
-rig makes stand out more, against the playing, than the reference's own quiet parts do.
+rig makes stand out more, against the playing, than the reference's quietest stretch does.
 
 A high-gain amp model lifts a DI's noise floor by its compression: a −70 dBFS hiss, 50 dB
 under the playing on the DI, can come out 25 dB under it. A produced reference has its gaps
@@ -7,6 +7,10 @@ gated or quiet, so the match would hiss where the reference is silent. The gate 
 input gain and before the pedal (`engine/src/chain/noise_gate.h`) and reads sample peaks, so
 its threshold is set from the DI's peaks in its gaps, moved by the rig's input gain: just above
 the noise, far enough under the playing that notes ring out through their decays.
+
+The reference's side is its quietest 200 ms: wherever its playing stops (a rest, the lead-in,
+the last decay) it shows how much noise its rig leaves. A reference played legato throughout
+shows none, and then only a rig that leaves the DI's gaps nearly as loud as the playing is gated.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ class GateDecision:
     threshold_db: float  # RANGES' low end = off
     di_noise_peak_dbfs: float | None = None
     rig_gaps_db: float | None = None  # the rig's output in the DI's gaps, dB under its playing
-    reference_quiet_db: float | None = None  # the reference's quiet parts, dB under its playing
+    reference_quiet_db: float | None = None  # the reference's quietest 200 ms, dB under its
+    # playing
     reason: str = ""
 
     @property
@@ -101,12 +106,21 @@ def noise_floor(di: np.ndarray) -> NoiseFloor | str:
     return NoiseFloor(float(np.percentile(peaks[gaps], 95)), playing, gaps)
 
 
-def _quiet_db(levels: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Quiet frames (the mask's median, else the 5th percentile) in dB under the playing."""
+def _gaps_db(levels: np.ndarray, gaps: np.ndarray) -> float:
+    """The median level of the gap frames, in dB under the playing (95th percentile)."""
     playing = float(np.percentile(levels, 95))
-    quiet = float(np.median(levels[mask])) if mask is not None else float(
-        np.percentile(levels, 5))
-    return max(quiet - playing, -100.0)
+    return max(float(np.median(levels[gaps])) - playing, -100.0)
+
+
+def _quietest_db(levels: np.ndarray) -> float:
+    """The quietest GAP_MIN_FRAMES stretch, in dB under the playing: what the rig leaves where
+    the playing stops. A low percentile of all frames would not do: legato playing fills it with
+    notes, and a reference that rests only once or twice would look as loud as its playing."""
+    playing = float(np.percentile(levels, 95))
+    if len(levels) < GAP_MIN_FRAMES:
+        return max(float(np.min(levels)) - playing, -100.0)
+    window = np.convolve(levels, np.ones(GAP_MIN_FRAMES) / GAP_MIN_FRAMES, mode="valid")
+    return max(float(np.min(window)) - playing, -100.0)
 
 
 def decide(rig: Rig, di: np.ndarray, reference: np.ndarray) -> GateDecision:
@@ -123,8 +137,8 @@ def decide(rig: Rig, di: np.ndarray, reference: np.ndarray) -> GateDecision:
     out = render_rig(replace(rig, params=dry), di)
     levels = frame_levels_db(np.mean(out, axis=0))
     gaps = found.gap_frames[: len(levels)]
-    rig_gaps = _quiet_db(levels, gaps)
-    ref_quiet = _quiet_db(frame_levels_db(reference))
+    rig_gaps = _gaps_db(levels, gaps)
+    ref_quiet = _quietest_db(frame_levels_db(reference))
     measured = dict(di_noise_peak_dbfs=found.noise_peak_dbfs, rig_gaps_db=rig_gaps,
                     reference_quiet_db=ref_quiet)
     if rig_gaps <= ref_quiet + AUDIBLE_MARGIN_DB:

@@ -76,6 +76,19 @@ def test_a_hissy_di_through_a_high_gain_rig_gets_the_gate(clean_reference: np.nd
     assert abs(np.mean(a[loud] - b[loud])) < 0.5, "the gate cuts into the playing"
 
 
+def test_a_legato_reference_with_one_rest_still_shows_its_silence() -> None:
+    # Played through without a break except one half-second rest: nearly every frame is
+    # playing, so only the quietest stretch says that the reference's rig leaves no hiss.
+    riff, _ = sf.read(str(ASSETS / "examples" / "di_riff_a.wav"), dtype="float32")
+    rest = np.zeros(RATE // 2, np.float32)
+    reference = render_rig(_high_gain_rig(), np.concatenate([riff, rest, riff])).mean(axis=0)
+    levels = _levels(reference)
+    assert np.percentile(levels, 5) > np.percentile(levels, 95) - 20.0, "not legato enough"
+    decision = gate.decide(_high_gain_rig(), _phrases(with_hiss=True), reference)
+    assert decision.on, decision.reason
+    assert decision.reference_quiet_db < -40.0
+
+
 def test_no_gate_where_the_reference_is_as_noisy_as_the_match() -> None:
     di = _phrases(with_hiss=True)
     rig = _high_gain_rig()
