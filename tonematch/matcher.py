@@ -74,6 +74,8 @@ class Candidate:
     rig: Rig
     loss: LossParts
     search_rank: int = 0  # its place in the order it was given to `_verify` (breaks ties)
+    noise_gate: gate.GateDecision = field(default_factory=lambda: gate.GateDecision(
+        RANGES["gate_threshold_db"].low, reason="not verified yet"))  # set by `_verify`
 
 
 def _rig(scored: grid.Scored, params: RigParams) -> Rig:
@@ -146,14 +148,13 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     lap("post_fx")
 
     level = LevelTarget.of(ref_audio.samples)
-    final = _verify(tuned, di, ref, level, budget, progress)
-    gates = [_set_gate(c.rig, di.samples, ref_active) for c in final[:3]]
+    final = _verify(tuned, di, ref, ref_active, level, budget, progress)
     lap("verify")
 
     best = final[0]
     rig = best.rig
     rig.loss = best.loss.total
-    notes += gates[0].notes()
+    notes += best.noise_gate.notes()
     # Everything the user should know travels in the rig as well as on stderr: the notes about
     # the files and the library (skipped models and IRs name the file), and the trust checks.
     notes += doubts + trust.result_warnings(best.loss)
@@ -171,18 +172,11 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "irs": len(library.irs),
                      "time_effects": ref.time_effects.to_dict(),
                      "same_part": part.to_dict(),
-                     "level": level.to_dict(), "gate": gates[0].to_dict(),
+                     "level": level.to_dict(), "gate": best.noise_gate.to_dict(),
                      "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
-
-
-def _set_gate(rig: Rig, di: np.ndarray, reference: np.ndarray) -> gate.GateDecision:
-    """Sets the rig's noise gate where the DI's noise would stand out (`tonematch.gate`)."""
-    decision = gate.decide(rig, di, reference)
-    rig.params = replace(rig.params, gate_threshold_db=decision.threshold_db)
-    return decision
 
 
 def _condition_on_di(excerpt: np.ndarray, references: list[Features], jobs: int) -> list[str]:
@@ -454,22 +448,25 @@ def _gain_step(budget: Budget) -> float:
     return min(b - a for a, b in zip(gains, gains[1:], strict=False)) if len(gains) > 1 else 6.0
 
 
-def _verify(rigs: list[Rig], di: Audio, ref: Features, level: LevelTarget, budget: Budget,
-            progress: Progress) -> list[Candidate]:
-    """Scores each rig on the exact chain render of a longer DI stretch and sets its output
-    level from that render; best first."""
+def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
+            level: LevelTarget, budget: Budget, progress: Progress) -> list[Candidate]:
+    """Sets each rig's noise gate (`tonematch.gate`), scores it on the exact chain render of a
+    longer DI stretch and sets its output level from that render; best first."""
     progress.stage("verify", len(rigs), "rendering the exact chain")
     window = active_excerpt(di.samples, budget.verify_s)
     out = []
     for rank, rig in enumerate(rigs):
+        # The gate first: what it removes between notes changes the loudness and the loss.
+        decision = gate.decide(rig, di.samples, ref_samples)
         # Level is the output level's job alone: the render is made at 0 dB and then measured.
         rig = replace(rig, params=replace(rig.params, final_eq_gain_db=0.0, output_level_db=0.0,
-                                          limiter_ceiling_db=LIMITER_OFF_DB))
+                                          limiter_ceiling_db=LIMITER_OFF_DB,
+                                          gate_threshold_db=decision.threshold_db))
         stereo = render_rig(rig, window)
         setting = level_setting(stereo, level, partial(_at_level, stereo))
         rig.params = replace(rig.params, output_level_db=setting.output_level_db,
                              limiter_ceiling_db=setting.limiter_ceiling_db)
-        out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank))
+        out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank, decision))
         progress.step(rig.describe())
     out.sort(key=lambda c: (c.loss.total, c.search_rank))
     return out
@@ -512,13 +509,12 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
             best = Candidate(replace(rig, params=params), result.loss)
         progress.step(f"input gain {g:+.0f} dB")
     assert best is not None
-    final = _verify([best.rig, rig], di, ref, LevelTarget.of(ref_audio.samples), budget,
-                    progress)[0]
+    final = _verify([best.rig, rig], di, ref, ref_active, LevelTarget.of(ref_audio.samples),
+                    budget, progress)[0]
     out = final.rig
     out.loss = final.loss.total
-    gated = _set_gate(out, di.samples, ref_active)
     notes = di.notes + ref_audio.notes + conditioning_notes + trust.result_warnings(final.loss)
-    notes += gated.notes()
+    notes += final.noise_gate.notes()
     out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
                  "loss_components": final.loss.to_dict(), "warnings": list(notes),
                  "at_limit": trust.at_limit(out.params)}

@@ -14,6 +14,7 @@ import pytest
 import soundfile as sf
 
 from tonematch import gate
+from tonematch.loudness import loudness_lufs
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
 
@@ -116,9 +117,10 @@ def test_match_sets_the_gate_and_says_why(tmp_path: Path, clean_reference: np.nd
     di, ref = tmp_path / "di.wav", tmp_path / "ref.wav"
     sf.write(di, _phrases(with_hiss=True), RATE, subtype="FLOAT")
     sf.write(ref, clean_reference, RATE, subtype="FLOAT")
-    out = tmp_path / "rig.json"
+    out, render = tmp_path / "rig.json", tmp_path / "matched.wav"
     proc = subprocess.run([sys.executable, "-m", "tonematch", "match", "--di", str(di), "--ref",
-                           str(ref), "--out", str(out), "--budget", "fast", "--progress", "none"],
+                           str(ref), "--out", str(out), "--render", str(render), "--budget",
+                           "fast", "--progress", "none"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
@@ -126,3 +128,6 @@ def test_match_sets_the_gate_and_says_why(tmp_path: Path, clean_reference: np.nd
     assert data["params"]["gate_threshold_db"] == data["analysis"]["gate"]["threshold_db"] > -100
     assert any(w.startswith("noise gate set at") for w in data["warnings"])
     assert "noise gate set at" in proc.stderr
+    # The output level is set on what plays, the gate included.
+    matched, _ = sf.read(str(render), dtype="float64", always_2d=True)
+    assert abs(loudness_lufs(matched.mean(axis=1)) - loudness_lufs(clean_reference)) <= 1.0
