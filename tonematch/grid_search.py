@@ -39,6 +39,9 @@ from tonematch.rig_metric import (
     metric_for,
 )
 
+# A grid point's name: (pedal file name or "", amp file name, input gain dB).
+Key = tuple[str, str, float]
+
 
 @dataclass(frozen=True)
 class Combo:
@@ -49,7 +52,8 @@ class Combo:
     input_gain_db: float
 
     @property
-    def key(self) -> tuple[str, str, float]:
+    def key(self) -> Key:
+        """The combo's name, for tables of its renders."""
         return (self.pedal.name if self.pedal else "", self.amp.name, self.input_gain_db)
 
 

@@ -52,7 +52,7 @@ REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
 PEDAL_AUDITIONS = 16  # pedals rendered in front of the best amp before the grid
 # Amp outputs of the excerpt by `grid.Combo.key` (pedal, amp, input gain): rendered once, then
 # heard through every cabinet.
-Renders = dict[tuple[str, str, float], np.ndarray]
+Renders = dict[grid.Key, np.ndarray]
 
 
 @dataclass

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from tonematch.analysis import Features, analyse
-from tonematch.grid_search import Combo, approx_scores
+from tonematch.grid_search import Combo, Key, approx_scores
 from tonematch.library_index import IrEntry
 
 # Held-out rig distance (summed over the two folds; 1.0 = two performances through one rig) a
 # pedal must save to be kept.
 PEDAL_MARGIN = 0.1
-
-Key = tuple[str, str, float]
 
 
 @dataclass(frozen=True)
