@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _harmonics import envelope_and_profile
 from _provenance import parse_guarded, provenance
 from identifiability import ATTRIBUTES, PERFORMANCES
 
@@ -141,6 +142,10 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "1/3-oct bands from 250 Hz only": ("thirds_from_250", "distortion"),
     "current + peak envelope, 1/12-oct bands ±1": ("current", "peaks_1"),
     "current + peak envelope, 1/12-oct bands ±2": ("current", "peaks_2"),
+    "current + harmonic profile (2nd–4th harmonic)": ("current", "harmonic_profile"),
+    "current + harmonic-sampled envelope": ("current", "harmonic_envelope"),
+    "harmonic-sampled envelope instead of the 1/3-oct bands": ("harmonic_envelope",
+                                                                "distortion"),
 }
 
 
@@ -149,6 +154,10 @@ def components(y: np.ndarray) -> dict[str, np.ndarray]:
     power = power_spectrogram(np.asarray(y, dtype=np.float64))
     out = {"current": describe(analyse(y))}
     out |= {name: fn(power) for name, fn in COMPONENTS.items()}
+    # Pitch-tracked (`_harmonics.py`): the envelope where the notes reach (about 110 Hz to
+    # 7.6 kHz), the profile where most notes have the harmonic.
+    envelope, profile = envelope_and_profile(y)
+    out |= {"harmonic_envelope": envelope[2:-2], "harmonic_profile": profile[:3]}
     return out
 
 
