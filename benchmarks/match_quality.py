@@ -26,6 +26,13 @@ Baselines, scored the same way
     reference itself scored against the ideal result — what copying the reference's statistics
     exactly gives (its MR-STFT only for same-part cases, where the notes line up).
 
+The same notes (`--di-plays-reference`)
+    An oracle, not a use case: the matcher's DI is the reference's own performance, dry, so
+    the DI and the reference play the same notes (the ideal result is then the reference).
+    How much of a misidentification is the other performance's doing and how much the
+    comparison's: whatever the matcher still gets wrong here, no handling of the performance
+    can put right. Write it with `--out` beside the split's results.
+
 Splits
     ``dev`` to tune on; ``heldout`` (other seeds, riffs, rigs and DI sources) only to report.
 
@@ -310,6 +317,10 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
     """Renders the case, runs the matcher and every baseline, scores them."""
     audio = render_case(case, use_cache=not args.no_cache)
     di, ref, ideal = audio.di, audio.ref, audio.ideal
+    if args.di_plays_reference:
+        # The reference's notes, dry: through the hidden rig and the mastering gain they are
+        # the reference itself.
+        di, ideal = case.ref.render().astype(np.float32), ref
     di_path, ref_path = write_wav(work / "di.wav", di), write_wav(work / "ref.wav", ref)
     rig_json, matched, seconds, error = run_matcher(di_path, ref_path, work, args, env)
     ref_lufs = loudness_lufs(ref)
@@ -669,6 +680,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="write no results file (allowed on a tree with uncommitted changes)")
     p.add_argument("--no-cache", action="store_true", help="render case audio afresh")
     p.add_argument("--keep-audio", type=Path, help="also write every signal of every case here")
+    p.add_argument("--di-plays-reference", action="store_true",
+                   help="oracle: the matcher's DI is the reference's own dry performance "
+                        "(see 'The same notes'); use with --out")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per match (default 600)")
     p.add_argument("--index-cache", type=Path, help="library index cache for the matcher "
                    "(default: a private folder under the system temp dir)")
@@ -730,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
                         "cpus": os.cpu_count()},
             "settings": {"cases": len(cases), "budget": args.budget, "jobs": args.jobs,
                          "matcher_seed": 0, "only": args.only, "library": str(MODELS),
+                         "di_plays_reference": args.di_plays_reference,
                          "irs": str(IRS)},
             "tools": tool_versions(), "_started": time.time()}
     rows: list[dict[str, Any]] = []
