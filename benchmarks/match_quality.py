@@ -31,7 +31,7 @@ The same notes (`--di-plays-reference`)
     the DI and the reference play the same notes (the ideal result is then the reference).
     How much of a misidentification is the other performance's doing and how much the
     comparison's: whatever the matcher still gets wrong here, no handling of the performance
-    can put right. Write it with `--out` beside the split's results.
+    can put right. Results: benchmarks/results/match_quality_<split>_same_notes.json.
 
 Splits
     ``dev`` to tune on; ``heldout`` (other seeds, riffs, rigs and DI sources) only to report.
@@ -682,7 +682,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-audio", type=Path, help="also write every signal of every case here")
     p.add_argument("--di-plays-reference", action="store_true",
                    help="oracle: the matcher's DI is the reference's own dry performance "
-                        "(see 'The same notes'); use with --out")
+                        "(see 'The same notes'); results go to match_quality_<split>_same_notes"
+                        ".json")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per match (default 600)")
     p.add_argument("--index-cache", type=Path, help="library index cache for the matcher "
                    "(default: a private folder under the system temp dir)")
@@ -735,7 +736,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"match_quality: `python -m tonematch` imports {location}, not this checkout "
               f"({ROOT}); set PYTHONPATH={ROOT}", file=sys.stderr)
         return 2
-    out = args.out or RESULTS / f"match_quality_{args.split}.json"
+    # The oracle's results never take the place of the split's own.
+    default = f"match_quality_{args.split}{'_same_notes' if args.di_plays_reference else ''}.json"
+    out = args.out or RESULTS / default
     progress = out.with_name(out.name + ".inprogress")
     meta = {"benchmark": "match_quality", "split": args.split,
             "commit": commit + ("+uncommitted" if dirty else ""),
