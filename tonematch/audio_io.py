@@ -149,17 +149,21 @@ def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0
 
 
-def loudest_window(x: np.ndarray, rate: int, seconds: float) -> np.ndarray:
-    """The window of the given length with the most energy (1 s resolution)."""
-    n = int(seconds * rate)
-    if len(x) <= n:
-        return x
+def loudest_start(x: np.ndarray, rate: int, seconds: float) -> int:
+    """Where the window of the given length with the most energy starts (1 s resolution)."""
+    if len(x) <= int(seconds * rate):
+        return 0
     hop = rate
     energy = np.add.reduceat(np.square(x, dtype=np.float64), np.arange(0, len(x), hop))
     per_window = max(1, int(round(seconds)))
     sums = np.convolve(energy, np.ones(per_window), mode="valid")
-    start = int(np.argmax(sums)) * hop
-    return x[start : start + n]
+    return int(np.argmax(sums)) * hop
+
+
+def loudest_window(x: np.ndarray, rate: int, seconds: float) -> np.ndarray:
+    """The window of the given length with the most energy (1 s resolution)."""
+    start = loudest_start(x, rate, seconds)
+    return x[start : start + int(seconds * rate)]
 
 
 def active_excerpt(x: np.ndarray, seconds: float) -> np.ndarray:

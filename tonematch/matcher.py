@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tonematch import gate, pedal_check, same_part, trust
+from tonematch import aligned, gate, pedal_check, same_part, trust
 from tonematch import grid_search as grid
 from tonematch._native import apply_output_stages
 from tonematch.analysis import Features, analyse, frame_levels_db
@@ -76,6 +76,9 @@ class Candidate:
     search_rank: int = 0  # its place in the order it was given to `_verify` (breaks ties)
     noise_gate: gate.GateDecision = field(default_factory=lambda: gate.GateDecision(
         RANGES["gate_threshold_db"].low, reason="not verified yet"))  # set by `_verify`
+    # `aligned` distance to the reference stretch that plays the same notes; None when the DI
+    # does not play the reference's part. Where set, it ranks the rigs.
+    frame_distance_db: float | None = None
 
 
 def _rig(scored: grid.Scored, params: RigParams) -> Rig:
@@ -88,6 +91,8 @@ def _rig_json(c: Candidate) -> dict[str, object]:
     d = c.rig.to_dict()
     d["loss"] = round(c.loss.total, 6)
     d["loss_components"] = c.loss.to_dict()
+    if c.frame_distance_db is not None:
+        d["frame_distance_db"] = c.frame_distance_db
     return d
 
 
@@ -133,22 +138,33 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
+    lined_up: aligned.AlignedReference | None = None
+    if same is not None:
+        # The DI's notes and the reference's line up: the search hears a stretch of the DI
+        # whose notes the reference plays, so every frame can be compared (`aligned`).
+        excerpt, ref_window = same_part.loudest_common(*same, budget.excerpt_s)
+        lined_up = aligned.AlignedReference.of(ref_window)
     halves = reference_halves(ref_active)
     notes += _condition_on_di(excerpt, [ref, *halves], options.jobs)
     lap("analyse")
 
     top, pedal_checks, renders = _search(excerpt, ref, halves, library, budget, options,
-                                         progress)
-    top, widened = _widen_gains(top, renders, excerpt, ref, budget, options)
-    top = _choose_cabinets(top, renders, library, ref, options)
+                                         progress, lined_up)
+    if lined_up is None:
+        top, widened = _widen_gains(top, renders, excerpt, ref, budget, options)
+        top = _choose_cabinets(top, renders, library, ref, options)
+    else:
+        top, widened = _settle_gains_lined_up(top, excerpt, lined_up, library, ref, budget,
+                                              options)
     lap("grid")
 
-    tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress, same),
-                                budget)
+    tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress, same,
+                                      gains_settled=lined_up is not None), budget)
     lap("post_fx")
 
     level = LevelTarget.of(ref_audio.samples)
-    final = _verify(tuned, di, ref, ref_active, level, budget, progress)
+    final = _verify(tuned, di, ref, ref_active, level, budget, progress,
+                    None if lined_up is None else (excerpt, lined_up))
     lap("verify")
 
     best = final[0]
@@ -171,7 +187,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "models": len(library.amps) + len(library.pedals),
                      "irs": len(library.irs),
                      "time_effects": ref.time_effects.to_dict(),
-                     "same_part": part.to_dict(),
+                     "same_part": {**part.to_dict(),
+                                   "frame_distance_db": best.frame_distance_db},
                      "level": level.to_dict(), "gate": best.noise_gate.to_dict(),
                      "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
@@ -262,11 +279,13 @@ def _choose_cabinets(top: list[grid.Scored], renders: Renders, library: Library,
 
 def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Features],
             library: Library, budget: Budget, options: MatchOptions,
-            progress: Progress,
+            progress: Progress, lined_up: aligned.AlignedReference | None = None,
             ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict], Renders]:
     """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps,
     each with a pedal only where the pedal earns its place (`tonematch.pedal_check`), and
-    their amp outputs (the later stages choose cabinets for them without rendering again)."""
+    their amp outputs (the later stages choose cabinets for them without rendering again).
+    With `lined_up` (the excerpt plays the reference stretch's notes) the frame-by-frame
+    comparison chooses pedal, amp, gain and cabinet instead (`_rank_lined_up`)."""
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
                          for ir in library.irs])
@@ -297,6 +316,9 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
 
     results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
     renders = {c.key: r[0] for c, r in zip(combos, results, strict=True)}
+    if lined_up is not None:
+        top = _rank_lined_up(combos, renders, lined_up, library, ref, options)
+        return top, [], {s.combo.key: renders[s.combo.key] for s in top}
     # Identification uses the rig part alone: every candidate is dry here, and the reference's
     # reverb and delay are fitted afterwards.
     approx = sorted((s for _, scores in results for s in scores),
@@ -330,6 +352,88 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     top, verdicts = _without_idle_pedals(top, approx, exact, combos, renders, library, ref,
                                          ref_halves, options)
     return top, verdicts, {s.combo.key: renders[s.combo.key] for s in top}
+
+
+def _ir_powers(library: Library) -> list[np.ndarray]:
+    return [aligned.ir_power(grid.ir_samples(ir.path)) for ir in library.irs]
+
+
+def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
+                  ir_powers: list[np.ndarray]) -> tuple[int, float]:
+    """The cabinet (index into the library's IRs) the frames prefer for this amp output."""
+    d = lined_up.distances(aligned.power_frames(amp_out), ir_powers)
+    i = int(np.argmin(d))
+    return i, float(d[i])
+
+
+def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
+                   lined_up: aligned.AlignedReference, library: Library, ref: Features,
+                   options: MatchOptions) -> list[grid.Scored]:
+    """The three best rigs with different amps by the frame-by-frame distance, each through
+    its best cabinet, scored exactly with the loss (which reports them).
+
+    No pedal check here: the check exists because long-term statistics let a pedal at another
+    input gain imitate a rig without one, which the lined-up frames do not allow (a pedal
+    changes every note's attack and decay), and it would judge the pedal with those
+    statistics again.
+    """
+    powers = _ir_powers(library)
+    best = grid.run_parallel(lambda c: _best_cabinet(renders[c.key], lined_up, powers),
+                             combos, options.jobs)
+    order = sorted(range(len(combos)), key=lambda i: (best[i][1], combos[i].key))
+    chosen: list[int] = []
+    for i in order:
+        if all(combos[i].amp.name != combos[j].amp.name for j in chosen):
+            chosen.append(i)
+        if len(chosen) == 3:
+            break
+    for i in order:  # a library with fewer than three amps still yields three rigs
+        if len(chosen) < 3 and i not in chosen:
+            chosen.append(i)
+    empty = LossParts(0.0, 0.0, 0.0, 0.0)
+    return grid.run_parallel(
+        lambda i: grid.exact_score(renders[combos[i].key],
+                                   grid.Scored(combos[i], library.irs[best[i][0]], empty), ref),
+        chosen, options.jobs)
+
+
+def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
+                           lined_up: aligned.AlignedReference, library: Library,
+                           ref: Features, budget: Budget, options: MatchOptions,
+                           ) -> tuple[list[grid.Scored], list[float]]:
+    """Each rig's input gain settled by the frame-by-frame distance: half a grid step either
+    side, then on in half steps while the distance improves (past the grid's edge too, half a
+    step inside the parameter's range), the cabinet chosen again at each gain. Returns the
+    rigs, scored exactly, and the gains tried beyond the grid."""
+    step = _gain_step(budget) / 2
+    limit = RANGES["input_gain_db"].high - step
+    powers = _ir_powers(library)
+    pool = grid.ModelPool()
+
+    def settle(s: grid.Scored) -> tuple[grid.Scored, list[float]]:
+        def at(gain: float) -> tuple[float, int, np.ndarray]:
+            out = grid.render_combo(pool, replace(s.combo, input_gain_db=gain), excerpt)
+            i, d = _best_cabinet(out, lined_up, powers)
+            return d, i, out
+
+        gain = s.combo.input_gain_db
+        here, tried = at(gain), [gain]
+        for direction in (-1.0, 1.0):
+            moved = False
+            while abs(gain + direction * step) <= limit:
+                trial = at(gain + direction * step)
+                tried.append(gain + direction * step)
+                if trial[0] >= here[0]:
+                    break
+                gain, here, moved = gain + direction * step, trial, True
+            if moved:  # the other side is where it came from
+                break
+        combo = replace(s.combo, input_gain_db=gain)
+        return grid.exact_score(here[2], grid.Scored(combo, library.irs[here[1]], s.loss),
+                                ref), tried
+
+    results = grid.run_parallel(settle, top, options.jobs)
+    return [r[0] for r in results], sorted({g for r in results for g in r[1]})
 
 
 def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
@@ -404,10 +508,12 @@ def _same_part_pair(di: np.ndarray, reference: np.ndarray,
 
 def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Budget,
           options: MatchOptions, progress: Progress,
-          same: tuple[np.ndarray, np.ndarray] | None = None) -> list[Rig]:
+          same: tuple[np.ndarray, np.ndarray] | None = None,
+          gains_settled: bool = False) -> list[Rig]:
     """Post-FX optimisation of the best rigs (the rest keep neutral post-FX). With `same` (the
     DI plays the reference's part) the match EQ compares the DI with the reference stretch
-    that plays its notes, instead of the excerpt with the whole reference."""
+    that plays its notes, instead of the excerpt with the whole reference. With
+    `gains_settled` the rigs' input gains are kept as they come."""
     progress.stage("post_fx", len(top), "tuning EQ, delay and reverb")
     pool = grid.ModelPool()
 
@@ -418,8 +524,8 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
             # The grid's gain steps are coarse; half a step either side settles the drive.
             step = _gain_step(budget) / 2
             best: tuple[float, float, np.ndarray] | None = None
-            for gain in (s.combo.input_gain_db - step, s.combo.input_gain_db,
-                         s.combo.input_gain_db + step):
+            around = (0.0,) if gains_settled else (-step, 0.0, step)
+            for gain in (s.combo.input_gain_db + d for d in around):
                 combo = replace(s.combo, input_gain_db=gain)
                 cab = grid.cab_render(grid.render_combo(pool, combo, excerpt), s.ir)
                 loss = tone_loss(analyse(cab), ref).rig
@@ -449,9 +555,13 @@ def _gain_step(budget: Budget) -> float:
 
 
 def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
-            level: LevelTarget, budget: Budget, progress: Progress) -> list[Candidate]:
+            level: LevelTarget, budget: Budget, progress: Progress,
+            lined_up: tuple[np.ndarray, aligned.AlignedReference] | None = None,
+            ) -> list[Candidate]:
     """Sets each rig's noise gate (`tonematch.gate`), scores it on the exact chain render of a
-    longer DI stretch and sets its output level from that render; best first."""
+    longer DI stretch and sets its output level from that render; best first. With `lined_up`
+    (a DI stretch and the reference stretch that plays its notes) the rigs are ranked by the
+    frame-by-frame distance of their chain render of that stretch instead of the loss."""
     progress.stage("verify", len(rigs), "rendering the exact chain")
     window = active_excerpt(di.samples, budget.verify_s)
     out = []
@@ -466,9 +576,15 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
         setting = level_setting(stereo, level, partial(_at_level, stereo))
         rig.params = replace(rig.params, output_level_db=setting.output_level_db,
                              limiter_ceiling_db=setting.limiter_ceiling_db)
-        out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank, decision))
+        frames = None
+        if lined_up is not None:
+            frames = round(lined_up[1].rendered_distance(
+                render_rig(rig, lined_up[0]).mean(axis=0)), 4)
+        out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank, decision,
+                             frames))
         progress.step(rig.describe())
-    out.sort(key=lambda c: (c.loss.total, c.search_rank))
+    out.sort(key=lambda c: (c.loss.total if c.frame_distance_db is None else c.frame_distance_db,
+                            c.search_rank))
     return out
 
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.signal import fftconvolve
 
-from tonematch.audio_io import RATE
+from tonematch.audio_io import RATE, loudest_start
 
 N_FFT = 4096
 HOP = 1200  # 25 ms
@@ -115,3 +115,13 @@ def aligned(di: np.ndarray, reference: np.ndarray, found: SamePart,
         return di[:n], reference[start: start + n]
     start = min(start, len(di) - n)
     return di[start: start + n], reference[:n]
+
+
+def loudest_common(di_part: np.ndarray, ref_part: np.ndarray,
+                   seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """The most active `seconds` of the DI stretch and the reference stretch lined up with it
+    (both from `aligned`)."""
+    n = min(len(di_part), len(ref_part))
+    start = loudest_start(di_part[:n], RATE, seconds)
+    end = min(n, start + int(seconds * RATE))
+    return di_part[start:end], ref_part[start:end]
