@@ -139,6 +139,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     lined_up: aligned.AlignedReference | None = None
+    frame_distances: list[float] | None = None
     if same is not None:
         # The DI's notes and the reference's line up: the search hears a stretch of the DI
         # whose notes the reference plays, so every frame can be compared (`aligned`).
@@ -154,8 +155,8 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
         top, widened = _widen_gains(top, renders, excerpt, ref, budget, options)
         top = _choose_cabinets(top, renders, library, ref, options)
     else:
-        top, widened = _settle_gains_lined_up(top, excerpt, lined_up, library, ref, budget,
-                                              options)
+        top, widened, frame_distances = _settle_gains_lined_up(top, excerpt, lined_up, library,
+                                                               ref, budget, options)
     lap("grid")
 
     tuned = _share_time_effects(_tune(top, excerpt, ref, budget, options, progress, same,
@@ -163,8 +164,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
     lap("post_fx")
 
     level = LevelTarget.of(ref_audio.samples)
-    final = _verify(tuned, di, ref, ref_active, level, budget, progress,
-                    None if lined_up is None else (excerpt, lined_up))
+    final = _verify(tuned, di, ref, ref_active, level, budget, progress, frame_distances)
     lap("verify")
 
     best = final[0]
@@ -400,7 +400,7 @@ def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
 def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
                            lined_up: aligned.AlignedReference, library: Library,
                            ref: Features, budget: Budget, options: MatchOptions,
-                           ) -> tuple[list[grid.Scored], list[float]]:
+                           ) -> tuple[list[grid.Scored], list[float], list[float]]:
     """Each rig's input gain settled by the frame-by-frame distance: half a grid step either
     side, then on in half steps while the distance improves (past the grid's edge too, half a
     step inside the parameter's range), the cabinet chosen again at each gain. Returns the
@@ -410,7 +410,7 @@ def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
     powers = _ir_powers(library)
     pool = grid.ModelPool()
 
-    def settle(s: grid.Scored) -> tuple[grid.Scored, list[float]]:
+    def settle(s: grid.Scored) -> tuple[grid.Scored, list[float], float]:
         def at(gain: float) -> tuple[float, int, np.ndarray]:
             out = grid.render_combo(pool, replace(s.combo, input_gain_db=gain), excerpt)
             i, d = _best_cabinet(out, lined_up, powers)
@@ -430,10 +430,11 @@ def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
                 break
         combo = replace(s.combo, input_gain_db=gain)
         return grid.exact_score(here[2], grid.Scored(combo, library.irs[here[1]], s.loss),
-                                ref), tried
+                                ref), tried, here[0]
 
-    results = grid.run_parallel(settle, top, options.jobs)
-    return [r[0] for r in results], sorted({g for r in results for g in r[1]})
+    results = sorted(grid.run_parallel(settle, top, options.jobs), key=lambda r: r[2])
+    return ([r[0] for r in results], sorted({g for r in results for g in r[1]}),
+            [r[2] for r in results])
 
 
 def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
@@ -556,12 +557,12 @@ def _gain_step(budget: Budget) -> float:
 
 def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
             level: LevelTarget, budget: Budget, progress: Progress,
-            lined_up: tuple[np.ndarray, aligned.AlignedReference] | None = None,
-            ) -> list[Candidate]:
+            frame_distances: list[float] | None = None) -> list[Candidate]:
     """Sets each rig's noise gate (`tonematch.gate`), scores it on the exact chain render of a
-    longer DI stretch and sets its output level from that render; best first. With `lined_up`
-    (a DI stretch and the reference stretch that plays its notes) the rigs are ranked by the
-    frame-by-frame distance of their chain render of that stretch instead of the loss."""
+    longer DI stretch and sets its output level from that render; best first. With
+    `frame_distances` (the DI plays the reference's part; one per rig, from the search) those
+    rank the rigs instead of the loss: they judge the gear on the same notes, before the EQs
+    that the post-FX and the match EQ fit to each rig."""
     progress.stage("verify", len(rigs), "rendering the exact chain")
     window = active_excerpt(di.samples, budget.verify_s)
     out = []
@@ -576,10 +577,7 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
         setting = level_setting(stereo, level, partial(_at_level, stereo))
         rig.params = replace(rig.params, output_level_db=setting.output_level_db,
                              limiter_ceiling_db=setting.limiter_ceiling_db)
-        frames = None
-        if lined_up is not None:
-            frames = round(lined_up[1].rendered_distance(
-                render_rig(rig, lined_up[0]).mean(axis=0)), 4)
+        frames = None if frame_distances is None else round(frame_distances[rank], 4)
         out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank, decision,
                              frames))
         progress.step(rig.describe())
