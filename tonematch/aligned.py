@@ -36,33 +36,38 @@ LAG_FRAMES = 1  # ± hops a reference frame may be matched across (a retake's ti
 FLOOR_DB = -120.0
 
 
-@lru_cache(maxsize=2)
-def _band_weights(n_fft: int = N_FFT, rate: int = RATE) -> np.ndarray:
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
+@lru_cache(maxsize=1)
+def _bands() -> tuple[slice, np.ndarray]:
+    """The bins the bands cover, and where each band starts among them (bands are contiguous
+    runs of bins, so summing them is a `reduceat`)."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / RATE)
     edges = LOW_HZ * 2.0 ** (np.arange(N_BANDS + 1) / BANDS_PER_OCTAVE)
-    return ((freqs[None, :] >= edges[:-1, None])
-            & (freqs[None, :] < edges[1:, None])).astype(np.float64)
+    used = np.flatnonzero((freqs >= edges[0]) & (freqs < edges[-1]))
+    starts = np.searchsorted(freqs[used], edges[:-1])
+    return slice(int(used[0]), int(used[-1]) + 1), starts
 
 
 def power_frames(x: np.ndarray) -> np.ndarray:
-    """Power spectra of the signal's frames (frames × bins)."""
+    """Power spectra of the signal's frames on the bands' bins (frames × bins, float32)."""
     x = np.asarray(x, dtype=np.float64)
     if len(x) < N_FFT:
         x = np.pad(x, (0, N_FFT - len(x)))
     frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::HOP]
-    spectrum = np.fft.rfft(frames * np.hanning(N_FFT), axis=1)
-    return spectrum.real ** 2 + spectrum.imag ** 2
+    spectrum = np.fft.rfft(frames * np.hanning(N_FFT), axis=1)[:, _bands()[0]]
+    return (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
 
 
 def band_frames_db(power: np.ndarray) -> np.ndarray:
-    """Frames' power spectra summed into the comparison's bands, in dB (frames × bands)."""
-    return 10.0 * np.log10(power @ _band_weights().T + 10.0 ** (FLOOR_DB / 10.0))
+    """Frames' power spectra (`power_frames`) summed into the comparison's bands, in dB
+    (frames × bands)."""
+    summed = np.add.reduceat(power, _bands()[1], axis=1)
+    return 10.0 * np.log10(summed + np.float32(10.0 ** (FLOOR_DB / 10.0)))
 
 
 def ir_power(ir: np.ndarray) -> np.ndarray:
     """An IR's power response on the frames' bins."""
-    h = np.fft.rfft(np.asarray(ir, dtype=np.float64)[:N_FFT], N_FFT)
-    return h.real ** 2 + h.imag ** 2
+    h = np.fft.rfft(np.asarray(ir, dtype=np.float64)[:N_FFT], N_FFT)[_bands()[0]]
+    return (h.real ** 2 + h.imag ** 2).astype(np.float32)
 
 
 @dataclass(frozen=True)

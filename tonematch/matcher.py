@@ -50,6 +50,11 @@ BUDGETS = {
 }
 REF_ANALYSIS_S = 120.0  # features are statistics; two minutes describe a tone
 PEDAL_AUDITIONS = 16  # pedals rendered in front of the best amp before the grid
+# On the same part (`aligned`): how many of the sommelier's amps play the excerpt before the
+# grid, and by how much (relative) a pedal must bring the frame distance down to be chosen over
+# the best rig without one (a clean boost is an input gain by another name).
+FRAME_AMPS = 32
+PEDAL_MARGIN = 0.01
 # Amp outputs of the excerpt by `grid.Combo.key` (pedal, amp, input gain): rendered once, then
 # heard through every cabinet.
 Renders = dict[grid.Key, np.ndarray]
@@ -293,13 +298,17 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     ranked = rank_models(library.amps, ref, di_offset, budget.gains_db, di_bands, ir_gains)
     amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()
+    renders: Renders = {}
+    if lined_up is not None:
+        amps, renders = _amps_by_frames([r.entry for r in ranked[:FRAME_AMPS]], excerpt,
+                                        lined_up, library, budget, options, progress, pool)
     candidates = library.pedals
     if len(candidates) > PEDAL_AUDITIONS:
         # Large libraries: the fingerprints choose which pedals are worth a render.
         pre = rank_models(candidates, ref, di_offset, budget.gains_db, di_bands, ir_gains)
         candidates = [r.entry for r in pre[:PEDAL_AUDITIONS]]
     pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
-                          progress, pool)
+                          progress, pool, lined_up)
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
     progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
@@ -311,7 +320,9 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
         strict=True))
 
     def score_combo(combo: grid.Combo) -> tuple[np.ndarray, list[grid.Scored]]:
-        out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
+        out = renders.get(combo.key)
+        if out is None:
+            out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
         return out, grid.approx_scores(out, combo, library.irs, ref)
 
     results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
@@ -366,6 +377,35 @@ def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
     return i, float(d[i])
 
 
+def _amps_by_frames(amps: list[ModelEntry], excerpt: np.ndarray,
+                    lined_up: aligned.AlignedReference, library: Library, budget: Budget,
+                    options: MatchOptions, progress: Progress, pool: grid.ModelPool,
+                    ) -> tuple[list[ModelEntry], Renders]:
+    """The `budget.amps` amps whose best input gain and cabinet (no pedal) come closest frame
+    by frame, and their renders (the grid's pedal-free points).
+
+    The sommelier ranks amps by long-term statistics, which another voicing at another drive
+    imitates; on the same part the frames tell them apart, so every amp it ranks in its first
+    FRAME_AMPS plays the excerpt.
+    """
+    combos = [grid.Combo(None, a, g) for a in amps for g in budget.gains_db]
+    progress.stage("amps", len(combos), "comparing amps note for note")
+    powers = _ir_powers(library)
+
+    def score(c: grid.Combo) -> tuple[np.ndarray, float]:
+        out = grid.render_combo(pool, c, excerpt)
+        return out, _best_cabinet(out, lined_up, powers)[1]
+
+    results = grid.run_parallel(score, combos, options.jobs, lambda: progress.step())
+    best: dict[str, float] = {}
+    for c, (_, d) in zip(combos, results, strict=True):
+        best[c.amp.name] = min(d, best.get(c.amp.name, np.inf))
+    chosen = sorted(amps, key=lambda a: (best[a.name], a.name))[: budget.amps]
+    names = {a.name for a in chosen}
+    return chosen, {c.key: r[0] for c, r in zip(combos, results, strict=True)
+                    if c.amp.name in names}
+
+
 def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
                    lined_up: aligned.AlignedReference, library: Library, ref: Features,
                    options: MatchOptions) -> list[grid.Scored]:
@@ -380,7 +420,10 @@ def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
     powers = _ir_powers(library)
     best = grid.run_parallel(lambda c: _best_cabinet(renders[c.key], lined_up, powers),
                              combos, options.jobs)
-    order = sorted(range(len(combos)), key=lambda i: (best[i][1], combos[i].key))
+    def cost(i: int) -> float:  # a pedal must do better than the pedal-free rigs by a margin
+        return best[i][1] * (1.0 + (PEDAL_MARGIN if combos[i].pedal is not None else 0.0))
+
+    order = sorted(range(len(combos)), key=lambda i: (cost(i), combos[i].key))
     chosen: list[int] = []
     for i in order:
         if all(combos[i].amp.name != combos[j].amp.name for j in chosen):
@@ -475,15 +518,20 @@ def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
 
 def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray, ref: Features,
                  library: Library, budget: Budget, options: MatchOptions, progress: Progress,
-                 pool: grid.ModelPool) -> list[ModelEntry]:
-    """The pedals that bring the best amp closest to the reference (short renders)."""
+                 pool: grid.ModelPool, lined_up: aligned.AlignedReference | None = None,
+                 ) -> list[ModelEntry]:
+    """The pedals that bring the best amp closest to the reference (short renders; with
+    `lined_up`, the whole excerpt compared frame by frame)."""
     if not pedals or budget.pedals == 0:
         return []
     short = active_excerpt(excerpt, 2.0)
     progress.stage("pedals", len(pedals), "auditioning pedals")
+    powers = _ir_powers(library) if lined_up is not None else []
 
     def score(p: ModelEntry) -> float:
         combo = grid.Combo(p, amp, 0.0)
+        if lined_up is not None:
+            return _best_cabinet(grid.render_combo(pool, combo, excerpt), lined_up, powers)[1]
         out = grid.render_combo(pool, combo, short)
         return min(s.loss.rig for s in grid.approx_scores(out, combo, library.irs, ref))
 

@@ -22,12 +22,15 @@ from typing import TextIO
 
 # Stages in the order the matcher reports them, with the share of a typical run's time each
 # takes (from the match speed benchmark), so the bar moves evenly rather than by stage count.
-MATCH_STAGES: dict[str, float] = {"load": 0.02, "index": 0.06, "analyse": 0.02, "pedals": 0.10,
-                                  "grid": 0.40, "exact": 0.08, "post_fx": 0.22, "verify": 0.10}
+# ("amps" only when the DI plays the reference's part.)
+MATCH_STAGES: dict[str, float] = {"load": 0.02, "index": 0.06, "analyse": 0.02, "amps": 0.05,
+                                  "pedals": 0.10, "grid": 0.40, "exact": 0.08, "post_fx": 0.22,
+                                  "verify": 0.10}
 TUNE_STAGES: dict[str, float] = {"load": 0.05, "post_fx": 0.75, "verify": 0.20}
 STAGE_LABELS = {"start": "starting the matcher", "load": "reading audio",
                 "index": "checking the library", "analyse": "describing the reference",
-                "pedals": "auditioning pedals", "grid": "trying pedal × amp × gain",
+                "amps": "comparing amps note for note", "pedals": "auditioning pedals",
+                "grid": "trying pedal × amp × gain",
                 "exact": "scoring the best cabinets", "post_fx": "tuning EQ, delay and reverb",
                 "verify": "rendering the exact chain"}
 

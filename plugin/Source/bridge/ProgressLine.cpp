@@ -12,9 +12,11 @@ struct StageInfo {
   const char* label;
   double weight;  // rough share of a `normal` match's time
 };
-constexpr std::array<StageInfo, 8> kStages{{{"load", "Reading audio", 2},
+// "amps" runs only when the DI plays the reference's part (amps compared note for note).
+constexpr std::array<StageInfo, 9> kStages{{{"load", "Reading audio", 2},
                                             {"index", "Indexing the library", 5},
                                             {"analyse", "Analysing the reference", 5},
+                                            {"amps", "Comparing amps", 5},
                                             {"pedals", "Choosing pedals", 8},
                                             {"grid", "Searching rigs", 35},
                                             {"exact", "Exact renders", 10},
