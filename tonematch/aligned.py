@@ -5,10 +5,8 @@ spectrum, flatness and crest — another voicing at another input gain, or a ped
 because a change of playing moves them as much. When the DI plays the reference's notes
 (`tonematch.same_part`), the two line up in time and every frame can be compared: how each
 note's spectrum comes out of the rig, its attack, its decay and how the tone changes with the
-playing level are all in the frames, and no imitation matches them all. On the quality
-benchmark's dev split, with the DI playing exactly the reference's notes, this distance put
-the hidden pedal, amp and cabinet first among every bundled amp × input gain × cabinet in all
-16 in-library cases (the long-term loss: the amp in 4).
+playing level are all in the frames, and no imitation matches them all (what this buys on
+the quality benchmark: docs/quality_history.md).
 
 The comparison: 85 ms frames every 20 ms, power summed into 1/6-octave bands from 80 Hz to
 12.7 kHz, in dB; the candidate's frames against the reference's where the reference plays,

@@ -108,8 +108,24 @@ def test_on_the_same_part_the_match_is_chosen_frame_by_frame(tmp_path):
                            budget="fast", jobs=2)
     rig, _ = match(tmp_path / "di.wav", tmp_path / "ref.wav", options)
     found = rig.extra["analysis"]["same_part"]
-    assert found["detected"] is True
+    assert found["detected"] is True and same_part.THRESHOLD <= found["similarity"]
+    # The hidden rig's amp and cabinet, not an imitation of their long-term spectrum.
+    assert (rig.amp_path.stem, rig.ir_path.stem) == CRUNCH
+    assert rig.fx_path is None
     distances = [found["frame_distance_db"]] + [
         a["frame_distance_db"] for a in rig.extra["alternatives"]]
     assert all(np.isfinite(distances)) and distances == sorted(distances)
-    assert same_part.THRESHOLD <= found["similarity"]
+
+
+def test_another_part_is_matched_as_before(tmp_path):
+    # Different notes: nothing lines up, so no frame distance is reported.
+    di, _ = _retake("synth", "power", 61)
+    _, other = _retake("synth", "arpeggio", 62)
+    sf.write(tmp_path / "di.wav", di, RATE, subtype="FLOAT")
+    sf.write(tmp_path / "ref.wav", _through(_rig(*CRUNCH), other), RATE, subtype="FLOAT")
+    options = MatchOptions([ASSETS / "nam_models"], [ASSETS / "impulse_responses"],
+                           budget="fast", jobs=2)
+    rig, _ = match(tmp_path / "di.wav", tmp_path / "ref.wav", options)
+    found = rig.extra["analysis"]["same_part"]
+    assert found["detected"] is False and found["frame_distance_db"] is None
+    assert all("frame_distance_db" not in a for a in rig.extra["alternatives"])
