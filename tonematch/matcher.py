@@ -17,7 +17,7 @@ from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import RATE, Audio, active_excerpt, load_audio, spread_excerpt
 from tonematch.di_conditioning import metric_for_di
 from tonematch.level import LIMITER_OFF_DB, LevelSetting, LevelTarget, level_setting
-from tonematch.library_index import Library, ModelEntry, load_library, probe_level_db
+from tonematch.library_index import GAIN_CLASSES, Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
 from tonematch.match_eq import fit_after_post_fx, fit_same_part
 from tonematch.pedal_check import reference_halves
@@ -54,6 +54,9 @@ PEDAL_AUDITIONS = 16  # pedals rendered in front of the best amp before the grid
 # grid, and by how much (relative) a pedal must bring the frame distance down to be chosen over
 # the best rig without one (a clean boost is an input gain by another name).
 FRAME_AMPS = 32
+# The input gain pedals are auditioned at on the same part: a pedal in front adds drive and
+# level of its own, so the amp is heard at the grid's lower gain (a grid point in every budget).
+PEDAL_GAIN_DB = -6.0
 PEDAL_MARGIN = 0.01
 # Amp outputs of the excerpt by `grid.Combo.key` (pedal, amp, input gain): rendered once, then
 # heard through every cabinet.
@@ -299,16 +302,18 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()
     renders: Renders = {}
-    if lined_up is not None:
-        amps, renders = _amps_by_frames([r.entry for r in ranked[:FRAME_AMPS]], excerpt,
-                                        lined_up, library, budget, options, progress, pool)
     candidates = library.pedals
     if len(candidates) > PEDAL_AUDITIONS:
         # Large libraries: the fingerprints choose which pedals are worth a render.
         pre = rank_models(candidates, ref, di_offset, budget.gains_db, di_bands, ir_gains)
         candidates = [r.entry for r in pre[:PEDAL_AUDITIONS]]
-    pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
-                          progress, pool, lined_up)
+    if lined_up is not None:
+        amps, pedals, renders = _gear_by_frames([r.entry for r in ranked[:FRAME_AMPS]],
+                                                candidates, excerpt, lined_up, library, budget,
+                                                options, progress, pool)
+    else:
+        pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
+                              progress, pool)
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
     progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
@@ -377,33 +382,63 @@ def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
     return i, float(d[i])
 
 
-def _amps_by_frames(amps: list[ModelEntry], excerpt: np.ndarray,
+def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: np.ndarray,
                     lined_up: aligned.AlignedReference, library: Library, budget: Budget,
                     options: MatchOptions, progress: Progress, pool: grid.ModelPool,
-                    ) -> tuple[list[ModelEntry], Renders]:
-    """The `budget.amps` amps whose best input gain and cabinet (no pedal) come closest frame
-    by frame, and their renders (the grid's pedal-free points).
+                    ) -> tuple[list[ModelEntry], list[ModelEntry], Renders]:
+    """The grid's amps and pedals chosen frame by frame, and the renders made on the way.
 
     The sommelier ranks amps by long-term statistics, which another voicing at another drive
     imitates; on the same part the frames tell them apart, so every amp it ranks in its first
-    FRAME_AMPS plays the excerpt.
+    FRAME_AMPS plays the excerpt, at each grid gain. A drive pedal in front of a clean amp
+    sounds like neither alone: its amp ranks low without it, and a pedal auditioned in front
+    of the best pedal-free amp (usually a high-gain one) is judged on a rig nobody would play.
+    So the pedals are auditioned in front of the best amp of each gain class, and the best
+    `budget.pedals` of them then play in front of every amp; an amp's rank is its best
+    distance with or without them.
     """
-    combos = [grid.Combo(None, a, g) for a in amps for g in budget.gains_db]
-    progress.stage("amps", len(combos), "comparing amps note for note")
     powers = _ir_powers(library)
 
     def score(c: grid.Combo) -> tuple[np.ndarray, float]:
         out = grid.render_combo(pool, c, excerpt)
         return out, _best_cabinet(out, lined_up, powers)[1]
 
-    results = grid.run_parallel(score, combos, options.jobs, lambda: progress.step())
+    combos = [grid.Combo(None, a, g) for a in amps for g in budget.gains_db]
+    progress.stage("amps", len(combos), "comparing amps note for note")
+    done = dict(zip([c.key for c in combos],
+                    grid.run_parallel(score, combos, options.jobs, lambda: progress.step()),
+                    strict=True))
     best: dict[str, float] = {}
-    for c, (_, d) in zip(combos, results, strict=True):
-        best[c.amp.name] = min(d, best.get(c.amp.name, np.inf))
+    for c in combos:
+        best[c.amp.name] = min(done[c.key][1], best.get(c.amp.name, np.inf))
+    chosen_pedals: list[ModelEntry] = []
+    if pedals and budget.pedals > 0:
+        by_rank = sorted(amps, key=lambda a: (best[a.name], a.name))
+        fronts = [next(a for a in by_rank if a.gain_class == g) for g in GAIN_CLASSES
+                  if any(a.gain_class == g for a in by_rank)] or by_rank[:1]
+        auditions = [grid.Combo(p, a, PEDAL_GAIN_DB) for p in pedals for a in fronts]
+        # Every chosen pedal later plays in front of every amp (less those already heard).
+        later = min(budget.pedals, len(pedals)) * (len(amps) - len(fronts))
+        progress.stage("pedals", len(auditions) + later, "auditioning pedals note for note")
+        done.update(zip([c.key for c in auditions],
+                        grid.run_parallel(score, auditions, options.jobs,
+                                          lambda: progress.step()), strict=True))
+        heard = {p.name: min(done[p.name, a.name, PEDAL_GAIN_DB][1] for a in fronts)
+                 for p in pedals}
+        chosen_pedals = sorted(pedals, key=lambda p: (heard[p.name], p.name))[: budget.pedals]
+        rest = [grid.Combo(p, a, PEDAL_GAIN_DB) for p in chosen_pedals for a in amps
+                if (p.name, a.name, PEDAL_GAIN_DB) not in done]
+        done.update(zip([c.key for c in rest],
+                        grid.run_parallel(score, rest, options.jobs, lambda: progress.step()),
+                        strict=True))
+        for p in chosen_pedals:
+            for a in amps:
+                best[a.name] = min(best[a.name], done[p.name, a.name, PEDAL_GAIN_DB][1])
     chosen = sorted(amps, key=lambda a: (best[a.name], a.name))[: budget.amps]
     names = {a.name for a in chosen}
-    return chosen, {c.key: r[0] for c, r in zip(combos, results, strict=True)
-                    if c.amp.name in names}
+    keep = {p.name for p in chosen_pedals} | {""}
+    return chosen, chosen_pedals, {k: r[0] for k, r in done.items()
+                                   if k[1] in names and k[0] in keep}
 
 
 def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
@@ -518,20 +553,15 @@ def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
 
 def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray, ref: Features,
                  library: Library, budget: Budget, options: MatchOptions, progress: Progress,
-                 pool: grid.ModelPool, lined_up: aligned.AlignedReference | None = None,
-                 ) -> list[ModelEntry]:
-    """The pedals that bring the best amp closest to the reference (short renders; with
-    `lined_up`, the whole excerpt compared frame by frame)."""
+                 pool: grid.ModelPool) -> list[ModelEntry]:
+    """The pedals that bring the best amp closest to the reference (short renders)."""
     if not pedals or budget.pedals == 0:
         return []
     short = active_excerpt(excerpt, 2.0)
     progress.stage("pedals", len(pedals), "auditioning pedals")
-    powers = _ir_powers(library) if lined_up is not None else []
 
     def score(p: ModelEntry) -> float:
         combo = grid.Combo(p, amp, 0.0)
-        if lined_up is not None:
-            return _best_cabinet(grid.render_combo(pool, combo, excerpt), lined_up, powers)[1]
         out = grid.render_combo(pool, combo, short)
         return min(s.loss.rig for s in grid.approx_scores(out, combo, library.irs, ref))
 
