@@ -57,6 +57,10 @@ FRAME_AMPS = 32
 # The input gain pedals are auditioned at on the same part: a pedal in front adds drive and
 # level of its own, so the amp is heard at the grid's lower gain (a grid point in every budget).
 PEDAL_GAIN_DB = -6.0
+# Seconds of the aligned stretch on which every amp and pedal is screened (the grid then hears
+# the whole excerpt), and how many of the screened amps go on to the grid.
+SCREEN_S = 4.0
+FRAME_GRID_AMPS = 6
 PEDAL_MARGIN = 0.01
 # Amp outputs of the excerpt by `grid.Combo.key` (pedal, amp, input gain): rendered once, then
 # heard through every cabinet.
@@ -147,18 +151,22 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
               + trust.swap_warnings(analyse(di_active), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     lined_up: aligned.AlignedReference | None = None
+    screen: tuple[np.ndarray, aligned.AlignedReference] | None = None
     frame_distances: list[float] | None = None
     if same is not None:
         # The DI's notes and the reference's line up: the search hears a stretch of the DI
         # whose notes the reference plays, so every frame can be compared (`aligned`).
         excerpt, ref_window = same_part.loudest_common(*same, budget.excerpt_s)
         lined_up = aligned.AlignedReference.of(ref_window)
+        # The gear is screened on a shorter stretch of it (every amp, every pedal: renders).
+        screen_di, screen_ref = same_part.loudest_common(excerpt, ref_window, SCREEN_S)
+        screen = (screen_di, aligned.AlignedReference.of(screen_ref))
     halves = reference_halves(ref_active)
     notes += _condition_on_di(excerpt, [ref, *halves], options.jobs)
     lap("analyse")
 
     top, pedal_checks, renders = _search(excerpt, ref, halves, library, budget, options,
-                                         progress, lined_up)
+                                         progress, lined_up, screen)
     if lined_up is None:
         top, widened = _widen_gains(top, renders, excerpt, ref, budget, options)
         top = _choose_cabinets(top, renders, library, ref, options)
@@ -288,12 +296,14 @@ def _choose_cabinets(top: list[grid.Scored], renders: Renders, library: Library,
 def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Features],
             library: Library, budget: Budget, options: MatchOptions,
             progress: Progress, lined_up: aligned.AlignedReference | None = None,
+            screen: tuple[np.ndarray, aligned.AlignedReference] | None = None,
             ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict], Renders]:
     """Sommelier ranking, then the pedal × amp × gain × IR grid; the best rigs, distinct amps,
     each with a pedal only where the pedal earns its place (`tonematch.pedal_check`), and
     their amp outputs (the later stages choose cabinets for them without rendering again).
     With `lined_up` (the excerpt plays the reference stretch's notes) the frame-by-frame
-    comparison chooses pedal, amp, gain and cabinet instead (`_rank_lined_up`)."""
+    comparison chooses pedal, amp, gain and cabinet instead (`_search_lined_up`), the
+    gear screened on `screen` (a shorter stretch of it and its reference)."""
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
                          for ir in library.irs])
@@ -301,19 +311,18 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     ranked = rank_models(library.amps, ref, di_offset, budget.gains_db, di_bands, ir_gains)
     amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()
-    renders: Renders = {}
     candidates = library.pedals
     if len(candidates) > PEDAL_AUDITIONS:
         # Large libraries: the fingerprints choose which pedals are worth a render.
         pre = rank_models(candidates, ref, di_offset, budget.gains_db, di_bands, ir_gains)
         candidates = [r.entry for r in pre[:PEDAL_AUDITIONS]]
-    if lined_up is not None:
-        amps, pedals, renders = _gear_by_frames([r.entry for r in ranked[:FRAME_AMPS]],
-                                                candidates, excerpt, lined_up, library, budget,
-                                                options, progress, pool)
-    else:
-        pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
-                              progress, pool)
+    if lined_up is not None and screen is not None:
+        amps, pedals = _gear_by_frames([r.entry for r in ranked[:FRAME_AMPS]], candidates,
+                                       *screen, library, budget, options, progress, pool)
+        return _search_lined_up(amps, pedals, excerpt, lined_up, library, ref, budget,
+                                options, progress, pool)
+    pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
+                          progress, pool)
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
     progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
@@ -325,16 +334,11 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
         strict=True))
 
     def score_combo(combo: grid.Combo) -> tuple[np.ndarray, list[grid.Scored]]:
-        out = renders.get(combo.key)
-        if out is None:
-            out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
+        out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
         return out, grid.approx_scores(out, combo, library.irs, ref)
 
     results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
     renders = {c.key: r[0] for c, r in zip(combos, results, strict=True)}
-    if lined_up is not None:
-        top = _rank_lined_up(combos, renders, lined_up, library, ref, options)
-        return top, [], {s.combo.key: renders[s.combo.key] for s in top}
     # Identification uses the rig part alone: every candidate is dry here, and the reference's
     # reverb and delay are fitted afterwards.
     approx = sorted((s for _, scores in results for s in scores),
@@ -385,8 +389,8 @@ def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
 def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: np.ndarray,
                     lined_up: aligned.AlignedReference, library: Library, budget: Budget,
                     options: MatchOptions, progress: Progress, pool: grid.ModelPool,
-                    ) -> tuple[list[ModelEntry], list[ModelEntry], Renders]:
-    """The grid's amps and pedals chosen frame by frame, and the renders made on the way.
+                    ) -> tuple[list[ModelEntry], list[ModelEntry]]:
+    """The grid's amps and pedals, chosen frame by frame on the screening stretch.
 
     The sommelier ranks amps by long-term statistics, which another voicing at another drive
     imitates; on the same part the frames tell them apart, so every amp it ranks in its first
@@ -395,22 +399,22 @@ def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: n
     of the best pedal-free amp (usually a high-gain one) is judged on a rig nobody would play.
     So the pedals are auditioned in front of the best amp of each gain class, and the best
     `budget.pedals` of them then play in front of every amp; an amp's rank is its best
-    distance with or without them.
+    distance with or without them. The frames have ranked every amp, so fewer of them than the
+    long-term path's go on (`FRAME_GRID_AMPS`).
     """
     powers = _ir_powers(library)
 
-    def score(c: grid.Combo) -> tuple[np.ndarray, float]:
-        out = grid.render_combo(pool, c, excerpt)
-        return out, _best_cabinet(out, lined_up, powers)[1]
+    def score(c: grid.Combo) -> float:
+        return _best_cabinet(grid.render_combo(pool, c, excerpt), lined_up, powers)[1]
 
     combos = [grid.Combo(None, a, g) for a in amps for g in budget.gains_db]
     progress.stage("amps", len(combos), "comparing amps note for note")
-    done = dict(zip([c.key for c in combos],
+    distance = dict(zip([c.key for c in combos],
                     grid.run_parallel(score, combos, options.jobs, lambda: progress.step()),
                     strict=True))
     best: dict[str, float] = {}
     for c in combos:
-        best[c.amp.name] = min(done[c.key][1], best.get(c.amp.name, np.inf))
+        best[c.amp.name] = min(distance[c.key], best.get(c.amp.name, np.inf))
     chosen_pedals: list[ModelEntry] = []
     if pedals and budget.pedals > 0:
         by_rank = sorted(amps, key=lambda a: (best[a.name], a.name))
@@ -420,25 +424,45 @@ def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: n
         # Every chosen pedal later plays in front of every amp (less those already heard).
         later = min(budget.pedals, len(pedals)) * (len(amps) - len(fronts))
         progress.stage("pedals", len(auditions) + later, "auditioning pedals note for note")
-        done.update(zip([c.key for c in auditions],
+        distance.update(zip([c.key for c in auditions],
                         grid.run_parallel(score, auditions, options.jobs,
                                           lambda: progress.step()), strict=True))
-        heard = {p.name: min(done[p.name, a.name, PEDAL_GAIN_DB][1] for a in fronts)
+        heard = {p.name: min(distance[p.name, a.name, PEDAL_GAIN_DB] for a in fronts)
                  for p in pedals}
         chosen_pedals = sorted(pedals, key=lambda p: (heard[p.name], p.name))[: budget.pedals]
         rest = [grid.Combo(p, a, PEDAL_GAIN_DB) for p in chosen_pedals for a in amps
-                if (p.name, a.name, PEDAL_GAIN_DB) not in done]
-        done.update(zip([c.key for c in rest],
+                if (p.name, a.name, PEDAL_GAIN_DB) not in distance]
+        distance.update(zip([c.key for c in rest],
                         grid.run_parallel(score, rest, options.jobs, lambda: progress.step()),
                         strict=True))
         for p in chosen_pedals:
             for a in amps:
-                best[a.name] = min(best[a.name], done[p.name, a.name, PEDAL_GAIN_DB][1])
-    chosen = sorted(amps, key=lambda a: (best[a.name], a.name))[: budget.amps]
-    names = {a.name for a in chosen}
-    keep = {p.name for p in chosen_pedals} | {""}
-    return chosen, chosen_pedals, {k: r[0] for k, r in done.items()
-                                   if k[1] in names and k[0] in keep}
+                best[a.name] = min(best[a.name], distance[p.name, a.name, PEDAL_GAIN_DB])
+    chosen = sorted(amps, key=lambda a: (best[a.name], a.name))
+    return chosen[: min(budget.amps, FRAME_GRID_AMPS)], chosen_pedals
+
+
+def _search_lined_up(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: np.ndarray,
+                     lined_up: aligned.AlignedReference, library: Library, ref: Features,
+                     budget: Budget, options: MatchOptions, progress: Progress,
+                     pool: grid.ModelPool,
+                     ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict], Renders]:
+    """The pedal × amp × gain grid on the whole excerpt, ranked frame by frame; no pedal
+    verdicts (`_rank_lined_up` says why) and the top rigs' amp outputs."""
+    fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
+    combos = [grid.Combo(p, a, g) for a in amps for p, g in fronts]
+    progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
+    pedal_outs = dict(zip(
+        [(p.name if p else "", g) for p, g in fronts],
+        grid.run_parallel(lambda f: grid.render_pedal(pool, f[0], f[1], excerpt), fronts,
+                          options.jobs, lambda: progress.step()),
+        strict=True))
+    outs = grid.run_parallel(
+        lambda c: grid.render_combo(pool, c, excerpt, pedal_outs[c.key[0], c.key[2]]), combos,
+        options.jobs, lambda: progress.step())
+    renders = {c.key: out for c, out in zip(combos, outs, strict=True)}
+    top = _rank_lined_up(combos, renders, lined_up, library, ref, options)
+    return top, [], {s.combo.key: renders[s.combo.key] for s in top}
 
 
 def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
