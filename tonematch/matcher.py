@@ -57,8 +57,9 @@ FRAME_AMPS = 32
 # The input gain pedals are auditioned at on the same part: a pedal in front adds drive and
 # level of its own, so the amp is heard at the grid's lower gain (a grid point in every budget).
 PEDAL_GAIN_DB = -6.0
-# Seconds of the aligned stretch on which every amp and pedal is screened (the grid then hears
-# the whole excerpt), and how many of the screened amps go on to the grid.
+# Seconds of the aligned excerpt on which every amp, pedal and grid point is compared (the
+# gain settling and everything after hear the whole excerpt), and how many of the screened
+# amps go on to the grid.
 SCREEN_S = 4.0
 FRAME_GRID_AMPS = 6
 PEDAL_MARGIN = 0.01
@@ -158,7 +159,7 @@ def match(di_path: Path, ref_path: Path, options: MatchOptions,
         # whose notes the reference plays, so every frame can be compared (`aligned`).
         excerpt, ref_window = same_part.loudest_common(*same, budget.excerpt_s)
         lined_up = aligned.AlignedReference.of(ref_window)
-        # The gear is screened on a shorter stretch of it (every amp, every pedal: renders).
+        # The gear is screened on a shorter stretch of it (each candidate is a render).
         screen_di, screen_ref = same_part.loudest_common(excerpt, ref_window, SCREEN_S)
         screen = (screen_di, aligned.AlignedReference.of(screen_ref))
     halves = reference_halves(ref_active)
@@ -319,8 +320,8 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     if lined_up is not None and screen is not None:
         amps, pedals = _gear_by_frames([r.entry for r in ranked[:FRAME_AMPS]], candidates,
                                        *screen, library, budget, options, progress, pool)
-        return _search_lined_up(amps, pedals, excerpt, lined_up, library, ref, budget,
-                                options, progress, pool)
+        return _search_lined_up(amps, pedals, *screen, library, budget, options, progress,
+                                pool)
     pedals = _pick_pedals(candidates, amps[0], excerpt, ref, library, budget, options,
                           progress, pool)
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
@@ -443,12 +444,12 @@ def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: n
 
 
 def _search_lined_up(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: np.ndarray,
-                     lined_up: aligned.AlignedReference, library: Library, ref: Features,
-                     budget: Budget, options: MatchOptions, progress: Progress,
-                     pool: grid.ModelPool,
+                     lined_up: aligned.AlignedReference, library: Library, budget: Budget,
+                     options: MatchOptions, progress: Progress, pool: grid.ModelPool,
                      ) -> tuple[list[grid.Scored], list[pedal_check.PedalVerdict], Renders]:
-    """The pedal × amp × gain grid on the whole excerpt, ranked frame by frame; no pedal
-    verdicts (`_rank_lined_up` says why) and the top rigs' amp outputs."""
+    """The pedal × amp × gain grid on the screening stretch, ranked frame by frame. No pedal
+    verdicts (`_rank_lined_up` says why) and no renders: each rig's gain is settled, and the
+    rig scored, on the whole excerpt afterwards (`_settle_gains_lined_up`)."""
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
     combos = [grid.Combo(p, a, g) for a in amps for p, g in fronts]
     progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
@@ -461,15 +462,14 @@ def _search_lined_up(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: 
         lambda c: grid.render_combo(pool, c, excerpt, pedal_outs[c.key[0], c.key[2]]), combos,
         options.jobs, lambda: progress.step())
     renders = {c.key: out for c, out in zip(combos, outs, strict=True)}
-    top = _rank_lined_up(combos, renders, lined_up, library, ref, options)
-    return top, [], {s.combo.key: renders[s.combo.key] for s in top}
+    return _rank_lined_up(combos, renders, lined_up, library, options), [], {}
 
 
 def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
-                   lined_up: aligned.AlignedReference, library: Library, ref: Features,
+                   lined_up: aligned.AlignedReference, library: Library,
                    options: MatchOptions) -> list[grid.Scored]:
     """The three best rigs with different amps by the frame-by-frame distance, each through
-    its best cabinet, scored exactly with the loss (which reports them).
+    its best cabinet (not yet scored with the loss).
 
     No pedal check here: the check exists because long-term statistics let a pedal at another
     input gain imitate a rig without one, which the lined-up frames do not allow (a pedal
@@ -493,10 +493,7 @@ def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
         if len(chosen) < 3 and i not in chosen:
             chosen.append(i)
     empty = LossParts(0.0, 0.0, 0.0, 0.0)
-    return grid.run_parallel(
-        lambda i: grid.exact_score(renders[combos[i].key],
-                                   grid.Scored(combos[i], library.irs[best[i][0]], empty), ref),
-        chosen, options.jobs)
+    return [grid.Scored(combos[i], library.irs[best[i][0]], empty) for i in chosen]
 
 
 def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
