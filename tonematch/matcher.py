@@ -327,12 +327,7 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     combos = [grid.Combo(p, a, g) for a in amps for p in [None, *pedals] for g in budget.gains_db]
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
     progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
-    # Each pedal runs once per gain; every amp then takes that output.
-    pedal_outs = dict(zip(
-        [(p.name if p else "", g) for p, g in fronts],
-        grid.run_parallel(lambda f: grid.render_pedal(pool, f[0], f[1], excerpt), fronts,
-                          options.jobs, lambda: progress.step()),
-        strict=True))
+    pedal_outs = _render_fronts(fronts, excerpt, pool, options, progress)
 
     def score_combo(combo: grid.Combo) -> tuple[np.ndarray, list[grid.Scored]]:
         out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
@@ -373,6 +368,18 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     top, verdicts = _without_idle_pedals(top, approx, exact, combos, renders, library, ref,
                                          ref_halves, options)
     return top, verdicts, {s.combo.key: renders[s.combo.key] for s in top}
+
+
+def _render_fronts(fronts: list[tuple[ModelEntry | None, float]], excerpt: np.ndarray,
+                   pool: grid.ModelPool, options: MatchOptions, progress: Progress,
+                   ) -> dict[tuple[str, float], np.ndarray]:
+    """Each (pedal, input gain) of the grid rendered once, by (pedal name, gain): every amp
+    then takes that output."""
+    return dict(zip(
+        [(p.name if p else "", g) for p, g in fronts],
+        grid.run_parallel(lambda f: grid.render_pedal(pool, f[0], f[1], excerpt), fronts,
+                          options.jobs, lambda: progress.step()),
+        strict=True))
 
 
 def _ir_powers(library: Library) -> list[np.ndarray]:
@@ -453,11 +460,7 @@ def _search_lined_up(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: 
     fronts = [(p, g) for p in [None, *pedals] for g in budget.gains_db]
     combos = [grid.Combo(p, a, g) for a in amps for p, g in fronts]
     progress.stage("grid", len(fronts) + len(combos), "rendering pedal × amp × gain")
-    pedal_outs = dict(zip(
-        [(p.name if p else "", g) for p, g in fronts],
-        grid.run_parallel(lambda f: grid.render_pedal(pool, f[0], f[1], excerpt), fronts,
-                          options.jobs, lambda: progress.step()),
-        strict=True))
+    pedal_outs = _render_fronts(fronts, excerpt, pool, options, progress)
     outs = grid.run_parallel(
         lambda c: grid.render_combo(pool, c, excerpt, pedal_outs[c.key[0], c.key[2]]), combos,
         options.jobs, lambda: progress.step())
