@@ -32,6 +32,9 @@ The same notes (`--di-plays-reference`)
     How much of a misidentification is the other performance's doing and how much the
     comparison's: whatever the matcher still gets wrong here, no handling of the performance
     can put right. Results: benchmarks/results/match_quality_<split>_same_notes.json.
+    With `--di-source SOURCE` the same notes are played on another DI source (the ideal
+    result is then that DI through the hidden rig): the right notes on the wrong guitar, the
+    best a transcription of the reference played again by another instrument could give.
 
 Splits
     ``dev`` to tune on; ``heldout`` (other seeds, riffs, rigs and DI sources) only to report.
@@ -62,6 +65,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -317,7 +321,13 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
     """Renders the case, runs the matcher and every baseline, scores them."""
     audio = render_case(case, use_cache=not args.no_cache)
     di, ref, ideal = audio.di, audio.ref, audio.ideal
-    if args.di_plays_reference:
+    if args.di_plays_reference and args.di_source:
+        # The reference's notes on another guitar: the ideal result is that DI through the
+        # hidden rig at the case's mastering gain.
+        di = replace(case.ref, source=args.di_source).render().astype(np.float32)
+        gain = 10.0 ** (audio.mastering_gain_db / 20.0)
+        ideal = (gain * case.hidden.render(di)).astype(np.float32)
+    elif args.di_plays_reference:
         # The reference's notes, dry: through the hidden rig and the mastering gain they are
         # the reference itself.
         di, ideal = case.ref.render().astype(np.float32), ref
@@ -684,6 +694,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="oracle: the matcher's DI is the reference's own dry performance "
                         "(see 'The same notes'); results go to match_quality_<split>_same_notes"
                         ".json")
+    p.add_argument("--di-source", metavar="SOURCE",
+                   help="with --di-plays-reference: the reference's notes played on this DI "
+                        "source instead (synth, fluidr3:<program>, musescore:<program>): the "
+                        "right notes on another guitar")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per match (default 600)")
     p.add_argument("--index-cache", type=Path, help="library index cache for the matcher "
                    "(default: a private folder under the system temp dir)")
@@ -704,6 +718,9 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(summarise(rows), done.get("split", "?"),
                        (done.get("settings") or {}).get("budget", "?")))
         return 0
+    if args.di_source and not args.di_plays_reference:
+        print("match_quality: --di-source needs --di-plays-reference", file=sys.stderr)
+        return 2
     cases = make_cases(args.split)
     if args.only:
         cases = [c for c in cases if c.name in set(args.only)]
@@ -748,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
             "settings": {"cases": len(cases), "budget": args.budget, "jobs": args.jobs,
                          "matcher_seed": 0, "only": args.only, "library": str(MODELS),
                          "di_plays_reference": args.di_plays_reference,
+                         "di_source": args.di_source,
                          "irs": str(IRS)},
             "tools": tool_versions(), "_started": time.time()}
     rows: list[dict[str, Any]] = []
