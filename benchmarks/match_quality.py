@@ -33,8 +33,9 @@ The same notes (`--di-plays-reference`)
     comparison's: whatever the matcher still gets wrong here, no handling of the performance
     can put right. Results: benchmarks/results/match_quality_<split>_same_notes.json.
     With `--di-source SOURCE` the same notes are played on another DI source (the ideal
-    result is then that DI through the hidden rig): the right notes on the wrong guitar, the
-    best a transcription of the reference played again by another instrument could give.
+    result is then that DI through the hidden rig): the right notes on another guitar, the
+    best a transcription of the reference played again by another instrument could give;
+    `--di-source di` plays them on the case's own DI guitar (the user playing along).
 
 Splits
     ``dev`` to tune on; ``heldout`` (other seeds, riffs, rigs and DI sources) only to report.
@@ -324,7 +325,8 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
     if args.di_plays_reference and args.di_source:
         # The reference's notes on another guitar: the ideal result is that DI through the
         # hidden rig at the case's mastering gain.
-        di = replace(case.ref, source=args.di_source).render().astype(np.float32)
+        source = case.di.source if args.di_source == "di" else args.di_source
+        di = replace(case.ref, source=source).render().astype(np.float32)
         gain = 10.0 ** (audio.mastering_gain_db / 20.0)
         ideal = (gain * case.hidden.render(di)).astype(np.float32)
     elif args.di_plays_reference:
