@@ -27,7 +27,7 @@ from tonematch.safe_io import (
 MAX_IR_SECONDS = 10.0  # the engine's and the plugin's limit: cabinet IRs are well under 1 s
 SILENT_IR_PEAK = 1e-9  # an IR whose largest tap is below this plays nothing (-180 dBFS)
 MAX_TAIL_SECONDS = 60.0  # delay and reverb tails die out long before this
-RENDER_CHUNK = 1 << 18  # samples per call into the chain (~5 s): Ctrl-C is seen between calls
+RENDER_CHUNK = 1 << 16  # samples per call into the chain (~1.4 s): Ctrl-C is seen between calls
 
 
 def load_ir(path: str | Path) -> tuple[np.ndarray, int]:
