@@ -35,7 +35,12 @@ The same notes (`--di-plays-reference`)
     With `--di-source SOURCE` the same notes are played on another DI source (the ideal
     result is then that DI through the hidden rig): the right notes on another guitar, the
     best a transcription of the reference played again by another instrument could give;
-    `--di-source di` plays them on the case's own DI guitar (the user playing along).
+    `--di-source di` plays them on the case's own DI guitar.
+
+Another guitar (`--di-source SOURCE` alone)
+    Every case's DI plays its own notes on SOURCE instead of its own source (the ideal result
+    is that DI through the hidden rig). On the same-part cases: the user plays the
+    reference's part along with it on a guitar other than the reference's.
 
 Splits
     ``dev`` to tune on; ``heldout`` (other seeds, riffs, rigs and DI sources) only to report.
@@ -322,11 +327,13 @@ def run_case(case: Case, args: argparse.Namespace, work: Path,
     """Renders the case, runs the matcher and every baseline, scores them."""
     audio = render_case(case, use_cache=not args.no_cache)
     di, ref, ideal = audio.di, audio.ref, audio.ideal
-    if args.di_plays_reference and args.di_source:
-        # The reference's notes on another guitar: the ideal result is that DI through the
-        # hidden rig at the case's mastering gain.
+    if args.di_source:
+        # Another guitar plays the notes (the reference's with --di-plays-reference, else the
+        # DI's own): the ideal result is that DI through the hidden rig at the case's
+        # mastering gain.
+        notes = case.ref if args.di_plays_reference else case.di
         source = case.di.source if args.di_source == "di" else args.di_source
-        di = replace(case.ref, source=source).render().astype(np.float32)
+        di = replace(notes, source=source).render().astype(np.float32)
         gain = 10.0 ** (audio.mastering_gain_db / 20.0)
         ideal = (gain * case.hidden.render(di)).astype(np.float32)
     elif args.di_plays_reference:
@@ -720,9 +727,6 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(summarise(rows), done.get("split", "?"),
                        (done.get("settings") or {}).get("budget", "?")))
         return 0
-    if args.di_source and not args.di_plays_reference:
-        print("match_quality: --di-source needs --di-plays-reference", file=sys.stderr)
-        return 2
     cases = make_cases(args.split)
     if args.only:
         cases = [c for c in cases if c.name in set(args.only)]
@@ -756,7 +760,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({ROOT}); set PYTHONPATH={ROOT}", file=sys.stderr)
         return 2
     # The oracle's results never take the place of the split's own.
-    default = f"match_quality_{args.split}{'_same_notes' if args.di_plays_reference else ''}.json"
+    guitar = f"_on_{args.di_source.replace(':', '')}" if args.di_source else ""
+    default = (f"match_quality_{args.split}{'_same_notes' if args.di_plays_reference else ''}"
+               f"{guitar}.json")
     out = args.out or RESULTS / default
     progress = out.with_name(out.name + ".inprogress")
     meta = {"benchmark": "match_quality", "split": args.split,
