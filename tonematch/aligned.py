@@ -9,8 +9,10 @@ playing level are all in the frames, and no imitation matches them all (what thi
 the quality benchmark: docs/quality_history.md).
 
 The comparison: 85 ms frames every 20 ms, power summed into 1/6-octave bands from 80 Hz to
-12.7 kHz, in dB; the candidate's frames against the reference's where the reference plays,
-mean absolute difference after one overall level offset (the output level is set later).
+16 kHz, in dB (the top half-octave is where cabinets differ most and where the match EQ's
+highest band can no longer make up for the wrong one); the candidate's frames against the
+reference's where the reference plays, mean absolute difference after one overall level
+offset (the output level is set later).
 A retake is never sample-exact (notes 10–20 ms early or late), so each reference frame is
 compared with the best of the candidate's frames up to `LAG_FRAMES` hops either side.
 A cabinet is a linear filter shorter than a frame, so a candidate's amp output is analysed
@@ -28,7 +30,7 @@ from tonematch.audio_io import RATE
 
 N_FFT = 4096
 HOP = 960  # 20 ms
-LOW_HZ, BANDS_PER_OCTAVE, N_BANDS = 80.0, 6, 43  # 80 Hz … 12.7 kHz
+LOW_HZ, BANDS_PER_OCTAVE, N_BANDS = 80.0, 6, 46  # 80 Hz … 16 kHz
 ACTIVE_DB = -30.0  # reference frames this far under its loud ones (95th percentile) are rests
 LAG_FRAMES = 1  # ± hops a reference frame may be matched across (a retake's timing)
 FLOOR_DB = -120.0
