@@ -52,8 +52,12 @@ class SamePart:
         """What the user is told."""
         if not self.detected:
             return []
+        # Said because the matcher cannot tell it: on another guitar than the reference's the
+        # guitars' difference is part of what the EQ copies (docs/identification_studies.md).
         return [f"the DI plays the reference's part (pitch similarity {self.similarity:.2f}): "
-                "the match EQ takes the whole spectral difference as the tone's"]
+                "the gear is chosen note for note and the match EQ takes the whole spectral "
+                "difference as the tone's, including a difference of guitars if the reference "
+                "was played on another"]
 
 
 @lru_cache(maxsize=2)
