@@ -704,9 +704,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(see 'The same notes'); results go to match_quality_<split>_same_notes"
                         ".json")
     p.add_argument("--di-source", metavar="SOURCE",
-                   help="with --di-plays-reference: the reference's notes played on this DI "
-                        "source instead (synth, fluidr3:<program>, musescore:<program>): the "
-                        "right notes on another guitar")
+                   help="the DI's notes (with --di-plays-reference: the reference's) played "
+                        "on this DI source (synth, fluidr3:<program>, musescore:<program>; "
+                        "`di`: the case's own DI source): the same notes on another guitar; "
+                        "results go to match_quality_<split>[_same_notes]_on_<source>.json")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per match (default 600)")
     p.add_argument("--index-cache", type=Path, help="library index cache for the matcher "
                    "(default: a private folder under the system temp dir)")
