@@ -714,6 +714,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _known_source(source: str) -> bool:
+    """Whether `--di-source` names a DI source the performances can be played on."""
+    from tonematch.library.performances import SOUND_FONTS
+
+    if source in ("synth", "di"):
+        return True
+    font, _, program = source.partition(":")
+    return font in SOUND_FONTS and program.isdigit() and 0 <= int(program) <= 127
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the cases, writes the JSON, prints the Markdown summary."""
     args = parse_args(argv)
@@ -728,6 +738,10 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(summarise(rows), done.get("split", "?"),
                        (done.get("settings") or {}).get("budget", "?")))
         return 0
+    if args.di_source and not _known_source(args.di_source):
+        print(f"match_quality: --di-source {args.di_source!r}: not a DI source (synth, di, "
+              f"fluidr3:<program> or musescore:<program>, program 0–127)", file=sys.stderr)
+        return 2
     cases = make_cases(args.split)
     if args.only:
         cases = [c for c in cases if c.name in set(args.only)]
