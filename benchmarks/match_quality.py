@@ -103,6 +103,7 @@ from _metrics import (
 from _provenance import dirty_files as uncommitted
 from _provenance import head_commit
 
+from tonematch.library.performances import is_source
 from tonematch.loudness import true_peak_dbtp
 from tonematch.rig import RigParams
 
@@ -714,16 +715,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _known_source(source: str) -> bool:
-    """Whether `--di-source` names a DI source the performances can be played on."""
-    from tonematch.library.performances import SOUND_FONTS
-
-    if source in ("synth", "di"):
-        return True
-    font, _, program = source.partition(":")
-    return font in SOUND_FONTS and program.isdigit() and 0 <= int(program) <= 127
-
-
 def main(argv: list[str] | None = None) -> int:
     """Runs the cases, writes the JSON, prints the Markdown summary."""
     args = parse_args(argv)
@@ -738,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(summarise(rows), done.get("split", "?"),
                        (done.get("settings") or {}).get("budget", "?")))
         return 0
-    if args.di_source and not _known_source(args.di_source):
+    if args.di_source and args.di_source != "di" and not is_source(args.di_source):
         print(f"match_quality: --di-source {args.di_source!r}: not a DI source (synth, di, "
               f"fluidr3:<program> or musescore:<program>, program 0–127)", file=sys.stderr)
         return 2

@@ -48,6 +48,14 @@ SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10),
 NOISE_FLOOR_DB = -72.0  # below the loud frames: pickup hiss of a quiet DI chain
 
 
+def is_source(source: str) -> bool:
+    """Whether a performance can be played on `source` ("synth" or "<font>:<GM program>")."""
+    if source == "synth":
+        return True
+    font, _, program = source.partition(":")
+    return font in SOUND_FONTS and program.isdigit() and 0 <= int(program) <= 127
+
+
 @dataclass(frozen=True)
 class Note:
     """One note: start and length in seconds, MIDI pitch, level (dB, 0 = full), palm-muted."""
