@@ -47,12 +47,12 @@ def _bands() -> tuple[slice, np.ndarray]:
     return slice(int(used[0]), int(used[-1]) + 1), starts
 
 
-def power_frames(x: np.ndarray) -> np.ndarray:
+def power_frames(x: np.ndarray, hop: int = HOP) -> np.ndarray:
     """Power spectra of the signal's frames on the bands' bins (frames × bins, float32)."""
     x = np.asarray(x, dtype=np.float64)
     if len(x) < N_FFT:
         x = np.pad(x, (0, N_FFT - len(x)))
-    frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::HOP]
+    frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::hop]
     spectrum = np.fft.rfft(frames * np.hanning(N_FFT), axis=1)[:, _bands()[0]]
     return (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tonematch.audio_io import RATE
+from tonematch.rig_embedding import load_embedder
 
 if TYPE_CHECKING:
     from tonematch.rig_metric import RigMetric
@@ -129,6 +130,8 @@ class Features:
     # The same, narrow bands included, that chooses the cabinet for an amp render
     # (`tonematch.rig_metric.cabinet_metric_for`), set by the matcher. None = the shipped one.
     cabinet_metric: RigMetric | None = None
+    # The learned rig embedding of the signal (`tonematch.rig_embedding`), a unit vector.
+    embedding: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly summary."""
@@ -159,8 +162,9 @@ def long_term_band_power(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return band_matrix() @ ltas + 1e-20, narrow_band_matrix() @ ltas + 1e-20
 
 
-def analyse(x: np.ndarray) -> Features:
-    """Computes the features of a mono 48 kHz signal."""
+def analyse(x: np.ndarray, embedding: bool = True) -> Features:
+    """Computes the features of a mono 48 kHz signal (without the learned rig embedding when
+    `embedding` is false: a what-if that only needs the statistics)."""
     x = np.asarray(x, dtype=np.float64)
     power = power_spectrogram(x)
     active = _active_frames(power)
@@ -184,6 +188,7 @@ def analyse(x: np.ndarray) -> Features:
         env_db=_envelope(x),
         decay_db_s=_decay_rate(x),
         level_db=float(np.percentile(frame_levels_db(x), 95)),
+        embedding=load_embedder().of_signal(x) if embedding else None,
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.signal import fftconvolve, sosfilt
 
 from tonematch._native import NamModel
+from tonematch.aligned import ir_power
 from tonematch.analysis import (
     Features,
     analyse,
@@ -31,6 +32,8 @@ from tonematch.audio_io import RATE
 from tonematch.library_index import _CAB_LIKE, IrEntry, ModelEntry
 from tonematch.loss import LossParts, spectral_loss, tone_loss
 from tonematch.render import chain_ir
+from tonematch.rig_embedding import distance as embedding_distance
+from tonematch.rig_embedding import load_embedder, signal_frames
 from tonematch.rig_metric import (
     cabinet_metric_for,
     describe,
@@ -135,6 +138,12 @@ def _ir_gains(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=256)
+def ir_frame_power(path: Path) -> np.ndarray:
+    """An IR's power response on the embedding frames' bins."""
+    return ir_power(ir_samples(path))
+
+
+@lru_cache(maxsize=256)
 def ir_samples(path: Path) -> np.ndarray:
     """The IR as float64 taps at the grid's rate, exactly as the chain convolves it."""
     # The grid renders at 48 kHz, so an IR recorded at another rate must be resampled the way
@@ -175,6 +184,8 @@ class ApproxCabs:
     powers: np.ndarray  # cabinets × bands, linear
     bands_db: np.ndarray  # cabinets × bands, level-free dB
     narrow_db: np.ndarray  # cabinets × narrow bands, level-free dB
+    frames: np.ndarray  # the amp output's frames as the rig embedding samples them
+    frame_gains: np.ndarray  # cabinets × the frames' bins, each IR's power response
 
     @property
     def descriptors(self) -> np.ndarray:
@@ -188,6 +199,11 @@ class ApproxCabs:
         return np.array([descriptor(b, self.cab_like.flatness, self.cab_like.crest_db, n)
                          for b, n in zip(self.bands_db, self.narrow_db, strict=True)])
 
+    def embeddings(self) -> np.ndarray:
+        """The learned rig embedding through each cabinet (cabinets × dims)."""
+        # A cabinet is a linear filter shorter than a frame: each IR scales the frames' power.
+        return load_embedder().through_cabinets(self.frames, self.frame_gains)
+
 
 def approx_cabs(amp_out: np.ndarray, ir_paths: list[Path]) -> ApproxCabs:
     """The amp output through each IR, in the band domain."""
@@ -195,7 +211,9 @@ def approx_cabs(amp_out: np.ndarray, ir_paths: list[Path]) -> ApproxCabs:
     powers = np.array([raw * ir_band_gains(p) for p in ir_paths])
     bands = 10 * np.log10(powers / powers.sum(axis=1, keepdims=True))
     narrow = level_free_db(np.array([raw_narrow * ir_narrow_gains(p) for p in ir_paths]))
-    return ApproxCabs(analyse(sosfilt(_CAB_LIKE, amp_out)), powers, bands, narrow)
+    return ApproxCabs(analyse(sosfilt(_CAB_LIKE, amp_out), embedding=False), powers, bands,
+                      narrow, signal_frames(amp_out),
+                      np.array([ir_frame_power(p) for p in ir_paths]))
 
 
 def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry], ref: Features,
@@ -210,18 +228,21 @@ def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry], ref: Fe
         i = int(np.argmin(fit))
         irs = [irs[i]]
         cabs = replace(cabs, powers=cabs.powers[i:i + 1], bands_db=cabs.bands_db[i:i + 1],
-                       narrow_db=cabs.narrow_db[i:i + 1])
+                       narrow_db=cabs.narrow_db[i:i + 1], frame_gains=cabs.frame_gains[i:i + 1])
     cab_like, powers, bands = cabs.cab_like, cabs.powers, cabs.bands_db
     ref_centroid, ref_high = band_brightness(ref.band_power)
     shared = tone_loss(cab_like, ref)  # the parts that do not depend on the cabinet
     rig = metric_for(ref).distances(cabs.descriptors, describe(ref)[None, :])
     out = []
-    for ir, bp, bands_db, rig_part in zip(irs, powers, bands, rig, strict=True):
+    embeddings = cabs.embeddings() if ref.embedding is not None else [None] * len(irs)
+    for ir, bp, bands_db, rig_part, emb in zip(irs, powers, bands, rig, embeddings,
+                                               strict=True):
         centroid, high = band_brightness(bp)
         bright = 0.5 * abs(12 * np.log2((centroid + 1) / (ref_centroid + 1))) + 0.5 * abs(
             high - ref_high)
         parts = replace(shared, spectral=spectral_loss(bands_db, ref.bands_db),
-                        brightness=bright, rig=float(rig_part))
+                        brightness=bright, rig=float(rig_part),
+                        embedding=0.0 if emb is None else embedding_distance(emb, ref.embedding))
         out.append(Scored(combo, ir, parts))
     return out
 

@@ -33,9 +33,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from tonematch.analysis import Features
+from tonematch.rig_embedding import distance
 from tonematch.rig_metric import describe, metric_for
 
-WEIGHTS = {"spectral": 0.0, "harmonic": 0.0, "envelope": 0.25, "brightness": 0.0, "rig": 1.0}
+# The embedding's cosine distance in rig-distance units: the ratio of their medians over the
+# rig-retrieval sets' query × candidate pairs (benchmarks/embedding_study.py), so that each
+# part counts as much as the other, as in the study's combined ranking.
+EMBEDDING_WEIGHT = 2.75
+
+WEIGHTS = {"spectral": 0.0, "harmonic": 0.0, "envelope": 0.25, "brightness": 0.0, "rig": 1.0,
+           "embedding": EMBEDDING_WEIGHT}
 
 
 @dataclass
@@ -47,6 +54,13 @@ class LossParts:
     envelope: float
     brightness: float
     rig: float = 0.0
+    embedding: float = 0.0
+
+    @property
+    def identity(self) -> float:
+        """How far the candidate's gear is from the reference's: the rig distance plus the
+        embedding's, weighted as in the total (what ranks pedals, amps, gains and cabinets)."""
+        return self.rig + WEIGHTS["embedding"] * self.embedding
 
     @property
     def total(self) -> float:
@@ -54,6 +68,7 @@ class LossParts:
 
     def to_dict(self) -> dict[str, float]:
         out = {k: round(float(v), 5) for k, v in asdict(self).items()}
+        out["gear"] = round(self.identity, 5)
         out["total"] = round(self.total, 5)
         return out
 
@@ -90,6 +105,13 @@ def rig_loss(candidate: Features, reference: Features) -> float:
     return metric_for(reference).distance(describe(candidate), describe(reference))
 
 
+def embedding_loss(candidate: Features, reference: Features) -> float:
+    """Cosine distance of the two signals' learned rig embeddings (0 when either has none)."""
+    if candidate.embedding is None or reference.embedding is None:
+        return 0.0
+    return distance(candidate.embedding, reference.embedding)
+
+
 def tone_loss(candidate: Features, reference: Features) -> LossParts:
     """All parts of candidate against reference."""
     return LossParts(
@@ -98,4 +120,5 @@ def tone_loss(candidate: Features, reference: Features) -> LossParts:
         envelope=envelope_loss(candidate, reference),
         brightness=brightness_loss(candidate, reference),
         rig=rig_loss(candidate, reference),
+        embedding=embedding_loss(candidate, reference),
     )

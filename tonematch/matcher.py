@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from tonematch import aligned, gate, pedal_check, same_part, trust
 from tonematch import grid_search as grid
@@ -112,6 +113,15 @@ def _rig_json(c: Candidate) -> dict[str, object]:
 def match(di_path: Path, ref_path: Path, options: MatchOptions,
           progress: Progress | None = None) -> tuple[Rig, list[str]]:
     """Finds the rig that makes the DI sound like the reference; returns it and user notes."""
+    # The matcher runs its own threads (`--jobs`); BLAS threads inside each of them (the rig
+    # embedding's matrix products) would oversubscribe the cores: on 2 cores the grid took
+    # 32 s instead of 22 s.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _match(di_path, ref_path, options, progress)
+
+
+def _match(di_path: Path, ref_path: Path, options: MatchOptions,
+           progress: Progress | None) -> tuple[Rig, list[str]]:
     progress = progress or Progress()
     budget = BUDGETS[options.budget]
     timings: dict[str, float] = {}
@@ -264,7 +274,7 @@ def _widen_gains(top: list[grid.Scored], renders: Renders, excerpt: np.ndarray, 
             tried.append(combo.input_gain_db)
             out = grid.render_combo(pool, combo, excerpt)
             trial = grid.exact_score(out, grid.Scored(combo, s.ir, s.loss), ref)
-            if trial.loss.rig >= best.loss.rig:
+            if trial.loss.identity >= best.loss.identity:
                 break
             best, best_out = trial, out
         return best, best_out, tried
@@ -338,7 +348,7 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     # Identification uses the rig part alone: every candidate is dry here, and the reference's
     # reverb and delay are fitted afterwards.
     approx = sorted((s for _, scores in results for s in scores),
-                    key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
+                    key=lambda s: (s.loss.identity, s.combo.key, s.ir.name))
     shortlist = approx[: budget.exact]
     for amp in amps:  # every amp's best cabinet too, so three different amps can survive
         best = next((s for s in approx if s.combo.amp.name == amp.name), None)
@@ -353,7 +363,7 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     progress.stage("exact", len(shortlist), "scoring the best cabinets exactly")
     exact = grid.run_parallel(lambda s: grid.exact_score(renders[s.combo.key], s, ref),
                               shortlist, options.jobs, lambda: progress.step())
-    exact.sort(key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
+    exact.sort(key=lambda s: (s.loss.identity, s.combo.key, s.ir.name))
     # Three different amps: the alternatives are worth auditioning and the amp is the biggest
     # decision, so the post-FX time goes to three amp choices rather than three cabinets.
     top: list[grid.Scored] = []
@@ -571,7 +581,7 @@ def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
                 continue
             plain = grid.exact_score(renders[first.combo.key], first, ref)
         out[out.index(s)] = plain
-    out.sort(key=lambda s: (s.loss.rig, s.combo.key, s.ir.name))
+    out.sort(key=lambda s: (s.loss.identity, s.combo.key, s.ir.name))
     return out, verdicts
 
 
@@ -587,7 +597,7 @@ def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray,
     def score(p: ModelEntry) -> float:
         combo = grid.Combo(p, amp, 0.0)
         out = grid.render_combo(pool, combo, short)
-        return min(s.loss.rig for s in grid.approx_scores(out, combo, library.irs, ref))
+        return min(s.loss.identity for s in grid.approx_scores(out, combo, library.irs, ref))
 
     scores = grid.run_parallel(score, pedals, options.jobs, lambda: progress.step())
     order = sorted(range(len(pedals)), key=lambda i: (scores[i], pedals[i].name))
@@ -631,7 +641,7 @@ def _tune(top: list[grid.Scored], excerpt: np.ndarray, ref: Features, budget: Bu
             for gain in (s.combo.input_gain_db + d for d in around):
                 combo = replace(s.combo, input_gain_db=gain)
                 cab = grid.cab_render(grid.render_combo(pool, combo, excerpt), s.ir)
-                loss = tone_loss(analyse(cab), ref).rig
+                loss = tone_loss(analyse(cab), ref).identity
                 if best is None or loss < best[0]:
                     best = (loss, gain, cab)
             assert best is not None
@@ -659,9 +669,12 @@ def _gain_step(budget: Budget) -> float:
 
 def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
             level: LevelTarget, budget: Budget, progress: Progress,
-            frame_distances: list[float] | None = None) -> list[Candidate]:
+            frame_distances: list[float] | None = None, by_gear: bool = True) -> list[Candidate]:
     """Sets each rig's noise gate (`tonematch.gate`), scores it on the exact chain render of a
-    longer DI stretch and sets its output level from that render; best first. With
+    longer DI stretch and sets its output level from that render; best first by the gear's
+    distance (`LossParts.identity`, as every stage before ranks: the rigs share their delay and
+    reverb, and the envelope part follows the playing's dynamics as much as the gear), or by
+    the whole loss when not `by_gear` (one rig's settings against another's). With
     `frame_distances` (the DI plays the reference's part; one per rig, from the search) those
     rank the rigs instead of the loss: they judge the gear on the same notes, before the EQs
     that the post-FX and the match EQ fit to each rig."""
@@ -683,8 +696,12 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
         out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank, decision,
                              frames))
         progress.step(rig.describe())
-    out.sort(key=lambda c: (c.loss.total if c.frame_distance_db is None else c.frame_distance_db,
-                            c.search_rank))
+    def rank(c: Candidate) -> float:
+        if c.frame_distance_db is not None:
+            return c.frame_distance_db
+        return c.loss.identity if by_gear else c.loss.total
+
+    out.sort(key=lambda c: (rank(c), c.search_rank))
     return out
 
 
@@ -697,6 +714,12 @@ def _at_level(stereo: np.ndarray, setting: LevelSetting) -> np.ndarray:
 def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
            progress: Progress | None = None, match_eq: bool = True) -> tuple[Rig, list[str]]:
     """The fixed-rig final tune: keeps pedal, amp and IR; optimises the parameters only."""
+    with threadpool_limits(limits=1, user_api="blas"):  # as in match()
+        return _retune(rig, di_path, ref_path, budget_name, seed, progress, match_eq)
+
+
+def _retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
+            progress: Progress | None, match_eq: bool) -> tuple[Rig, list[str]]:
     progress = progress or Progress()
     budget = BUDGETS[budget_name]
     progress.stage("load", message="reading audio")
@@ -726,7 +749,7 @@ def retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int,
         progress.step(f"input gain {g:+.0f} dB")
     assert best is not None
     final = _verify([best.rig, rig], di, ref, ref_active, LevelTarget.of(ref_audio.samples),
-                    budget, progress)[0]
+                    budget, progress, by_gear=False)[0]
     out = final.rig
     out.loss = final.loss.total
     notes = di.notes + ref_audio.notes + conditioning_notes + trust.result_warnings(final.loss)

@@ -68,7 +68,7 @@ class FoldScores:
 def fold_scores(combo: Combo, render: np.ndarray, irs: list[IrEntry],
                 ref_halves: tuple[Features, Features]) -> FoldScores:
     """Scores one grid render's halves (the DI excerpt through the combo's front and amp)."""
-    a, b = (np.array([s.loss.rig for s in approx_scores(h, combo, irs, r)])
+    a, b = (np.array([s.loss.identity for s in approx_scores(h, combo, irs, r)])
             for h, r in zip(halves(render), ref_halves, strict=True))
     return FoldScores(combo.key, combo.pedal is not None, (a, b))
 

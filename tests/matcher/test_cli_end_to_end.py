@@ -43,11 +43,13 @@ def test_match_writes_a_complete_rig(matched, small_library) -> None:
     data = json.loads((out / "rig.json").read_text())
     assert Path(data["rig"]["amp_nam_path"]).parent == small_library[0].resolve()
     assert Path(data["rig"]["ir_path"]).parent == small_library[1].resolve()
-    assert set(data["loss_components"]) == {"rig", "spectral", "harmonic", "envelope",
-                                            "brightness", "total"}
+    assert set(data["loss_components"]) == {"rig", "embedding", "spectral", "harmonic",
+                                            "envelope", "brightness", "gear", "total"}
     assert data["loss"] == pytest.approx(data["loss_components"]["total"], abs=1e-4)
     assert len(data["alternatives"]) == 2
-    assert all(a["loss"] >= data["loss"] for a in data["alternatives"])
+    # the rigs are ranked by the gear distance (their delay and reverb are shared)
+    gear = data["loss_components"]["gear"]
+    assert all(a["loss_components"]["gear"] >= gear for a in data["alternatives"])
     assert data["timings_s"]["total"] > 0 and data["schema_version"] == 1
     assert len(data["match_eq"]["gains_db"]) == 24  # fitted after the post-FX
     assert max(abs(g) for g in data["match_eq"]["gains_db"]) > 0.1

@@ -1,0 +1,93 @@
+"""The learned rig embedding hears the rig, not the notes, and the match runs it without torch.
+
+Renders are real: performances by our synthesiser and FluidR3's sampled guitars through bundled
+pedals, amps and cabinets with the engine's chain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tonematch.grid_search import ir_frame_power
+from tonematch.library.performances import Performance
+from tonematch.library.rig_embedding_build import Embedder
+from tonematch.render import render_rig
+from tonematch.rig import Rig, RigParams
+from tonematch.rig_embedding import (
+    EMBEDDING_FILE,
+    distance,
+    frames_rel_db,
+    load_embedder,
+    signal_frames,
+)
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def _rig(amp: str, ir: str, pedal: str | None = None) -> Rig:
+    models = ASSETS / "nam_models"
+    return Rig(amp_path=models / f"{amp}.nam",
+               ir_path=ASSETS / "impulse_responses" / f"{ir}.wav",
+               fx_path=models / f"{pedal}.nam" if pedal else None, params=RigParams())
+
+
+def _perf(source: str, style: str, register: str, seed: int) -> np.ndarray:
+    return Performance(source, style, 4, "minor", register, 110.0, 6.0, seed, -20.0).render()
+
+
+@pytest.fixture(scope="module")
+def performances() -> list[np.ndarray]:
+    return [_perf("synth", "single", "low", 11), _perf("fluidr3:27", "chords", "high", 12)]
+
+
+def test_numpy_forward_pass_is_the_trained_network():
+    weights = dict(np.load(EMBEDDING_FILE))
+    weights.pop("meta")
+    net = Embedder(weights["frames.0.weight"].shape[1])
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    x = np.random.default_rng(0).uniform(-80, 0, (3, 70, net.frames[0].in_channels))
+    x = x.astype(np.float32)
+    with torch.no_grad():
+        expected = net.eval()(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(load_embedder().embed(x), expected, atol=1e-5)
+
+
+def test_one_rig_with_two_performances_is_closer_than_two_rigs_with_one(performances):
+    clean = _rig("amp_clean_american_g4", "cab_1x12_open_cap")
+    lead = _rig("amp_smooth_lead_g8", "cab_4x12_closed_edge", "pedal_ts_high")
+    emb = load_embedder()
+    a, b = (emb.of_signal(render_rig(clean, p).mean(axis=0)) for p in performances)
+    other = emb.of_signal(render_rig(lead, performances[0]).mean(axis=0))
+    assert distance(a, b) < distance(a, other)
+
+
+def test_playing_level_does_not_count(performances):
+    y = render_rig(_rig("amp_british_crunch_g5", "cab_2x12_closed_cap"), performances[0])
+    emb = load_embedder()
+    assert distance(emb.of_signal(y.mean(axis=0)), emb.of_signal(0.1 * y.mean(axis=0))) < 1e-5
+
+
+def test_cabinets_applied_to_frames_match_a_real_convolution(performances):
+    """The grid hears every cabinet through the amp output's frames; that must be what the
+    chain's convolution gives (a cabinet is shorter than a frame)."""
+    amp_only = _rig("amp_edge_breakup_g6", "cab_1x12_open_cap")
+    irs = ["cab_1x12_open_cap", "cab_4x12_closed_ribbon"]
+    from tonematch._native import NamModel
+
+    amp_out = NamModel(str(amp_only.amp_path)).process(performances[1])
+    powers = np.array([ir_frame_power(ASSETS / "impulse_responses" / f"{i}.wav") for i in irs])
+    emb = load_embedder()
+    fast = emb.through_cabinets(signal_frames(amp_out), powers)
+    for ir, f in zip(irs, fast, strict=True):
+        real = render_rig(_rig("amp_edge_breakup_g6", ir), performances[1]).mean(axis=0)
+        assert distance(f, emb.of_signal(real)) < 0.02
+    assert distance(fast[0], fast[1]) > 0.05  # and the two cabinets do differ
+
+
+def test_silence_gives_a_finite_embedding():
+    e = load_embedder().embed(frames_rel_db(signal_frames(np.zeros(48000, np.float32))))
+    assert np.all(np.isfinite(e))
