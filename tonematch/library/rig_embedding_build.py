@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from tonematch._native import NamModel
 from tonematch.aligned import BANDS_PER_OCTAVE, LOW_HZ, N_BANDS, ir_power
 from tonematch.grid_search import ir_samples
 from tonematch.library.performances import REGISTERS, SCALES, STYLES, Performance
+from tonematch.library.rig_metric_build import checkout_commit
 from tonematch.rig_embedding import (
     ACTIVE_DB,
     EMBEDDING_FILE,
@@ -219,17 +219,9 @@ def train(frames: np.ndarray, steps: int, batch: int, crop: int, seed: int) -> E
 
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ASSETS.parent, check=True,
-                              capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def save(model: Embedder, path: Path, settings: dict[str, object]) -> None:
     """Writes the weights (numpy arrays by layer name) and how they were made (`meta`)."""
-    meta = {**settings, "sources": TRAIN_SOURCES, "seed": TRAIN_SEED, "commit": _commit(),
+    meta = {**settings, "sources": TRAIN_SOURCES, "seed": TRAIN_SEED, "commit": checkout_commit(),
             "unseen": {"voicings": UNSEEN_VOICINGS, "pedals": UNSEEN_PEDALS, "irs": UNSEEN_IRS}}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, meta=np.array(json.dumps(meta)),

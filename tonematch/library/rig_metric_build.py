@@ -124,7 +124,8 @@ def within_rig_differences(cand: np.ndarray, ref: np.ndarray) -> np.ndarray:
                      for p in range(perfs) for q in range(perfs) if p != q])
 
 
-def _commit() -> str:
+def checkout_commit() -> str:
+    """The checkout's HEAD commit, recorded in what a build writes ("unknown" outside git)."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ASSETS.parent, check=True,
                               capture_output=True, text=True).stdout.strip()
@@ -160,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                        "references over the cabinet descriptor; built by "
                        "tonematch.library.rig_metric_build",
         "shrink": args.shrink, "rigs": args.rigs, "performances": args.performances,
-        "sources": list(SOURCES), "seed": args.seed, "pairs": len(diffs), "commit": _commit(),
+        "sources": list(SOURCES), "seed": args.seed, "pairs": len(diffs),
+        "commit": checkout_commit(),
         "precision": [[round(float(v), 9) for v in row] for row in precision],
         "cabinet_precision": [[round(float(v), 9) for v in row] for row in cabinet],
         # For conditioning the metric on a user's DI (tonematch.di_conditioning): the
