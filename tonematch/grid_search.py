@@ -45,6 +45,11 @@ from tonematch.rig_metric import (
 # A grid point's name: (pedal file name or "", amp file name, input gain dB).
 Key = tuple[str, str, float]
 
+# How many cabinets per render the rig embedding hears: those the rig metric ranks best. The
+# network costs a pass per cabinet, which doubled the grid's time when every cabinet was
+# heard; the cabinets left unheard are those the rig metric already ranks below these.
+EMBEDDED_CABINETS = 4
+
 
 @dataclass(frozen=True)
 class Combo:
@@ -199,10 +204,12 @@ class ApproxCabs:
         return np.array([descriptor(b, self.cab_like.flatness, self.cab_like.crest_db, n)
                          for b, n in zip(self.bands_db, self.narrow_db, strict=True)])
 
-    def embeddings(self) -> np.ndarray:
-        """The learned rig embedding through each cabinet (cabinets × dims)."""
+    def embeddings(self, which: np.ndarray | None = None) -> np.ndarray:
+        """The learned rig embedding through each cabinet, or through the cabinets `which`
+        indexes (cabinets × dims)."""
         # A cabinet is a linear filter shorter than a frame: each IR scales the frames' power.
-        return load_embedder().through_cabinets(self.frames, self.frame_gains)
+        gains = self.frame_gains if which is None else self.frame_gains[which]
+        return load_embedder().through_cabinets(self.frames, gains)
 
 
 def approx_cabs(amp_out: np.ndarray, ir_paths: list[Path]) -> ApproxCabs:
@@ -233,17 +240,28 @@ def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry], ref: Fe
     ref_centroid, ref_high = band_brightness(ref.band_power)
     shared = tone_loss(cab_like, ref)  # the parts that do not depend on the cabinet
     rig = metric_for(ref).distances(cabs.descriptors, describe(ref)[None, :])
+    heard = _embedding_distances(cabs, rig, ref)
     out = []
-    embeddings = cabs.embeddings() if ref.embedding is not None else [None] * len(irs)
-    for ir, bp, bands_db, rig_part, emb in zip(irs, powers, bands, rig, embeddings,
-                                               strict=True):
+    for ir, bp, bands_db, rig_part, emb in zip(irs, powers, bands, rig, heard, strict=True):
         centroid, high = band_brightness(bp)
         bright = 0.5 * abs(12 * np.log2((centroid + 1) / (ref_centroid + 1))) + 0.5 * abs(
             high - ref_high)
         parts = replace(shared, spectral=spectral_loss(bands_db, ref.bands_db),
-                        brightness=bright, rig=float(rig_part),
-                        embedding=0.0 if emb is None else embedding_distance(emb, ref.embedding))
+                        brightness=bright, rig=float(rig_part), embedding=float(emb))
         out.append(Scored(combo, ir, parts))
+    return out
+
+
+def _embedding_distances(cabs: ApproxCabs, rig: np.ndarray, ref: Features) -> np.ndarray:
+    """Each cabinet's embedding distance to the reference: heard for the EMBEDDED_CABINETS
+    the rig metric ranks best; the others get the worst of those, so none of them can outrank
+    a heard cabinet with a better rig distance (0 everywhere when the reference has none)."""
+    if ref.embedding is None:
+        return np.zeros(len(rig))
+    which = np.argsort(rig, kind="stable")[:EMBEDDED_CABINETS]
+    heard = np.array([embedding_distance(e, ref.embedding) for e in cabs.embeddings(which)])
+    out = np.full(len(rig), heard.max())
+    out[which] = heard
     return out
 
 

@@ -91,3 +91,29 @@ def test_cabinets_applied_to_frames_match_a_real_convolution(performances):
 def test_silence_gives_a_finite_embedding():
     e = load_embedder().embed(frames_rel_db(signal_frames(np.zeros(48000, np.float32))))
     assert np.all(np.isfinite(e))
+
+
+def test_the_grid_hears_the_cabinets_the_rig_metric_ranks_best(performances):
+    """Each grid render is heard through the EMBEDDED_CABINETS cabinets the rig metric ranks
+    best, with the distances a full pass gives; no unheard cabinet outranks them."""
+    from tonematch import grid_search as grid
+    from tonematch._native import NamModel
+    from tonematch.analysis import analyse
+    from tonematch.library_index import IrEntry, ModelEntry
+
+    irs = [IrEntry(p, p.stem) for p in sorted((ASSETS / "impulse_responses").glob("*.wav"))]
+    assert len(irs) > grid.EMBEDDED_CABINETS
+    amp = ModelEntry(ASSETS / "nam_models" / "amp_edge_breakup_g6.nam", "amp_edge_breakup_g6",
+                     "amp")
+    amp_out = NamModel(str(amp.path)).process(performances[0])
+    ref = analyse(render_rig(_rig("amp_edge_breakup_g6", "cab_1x12_open_cap"),
+                             performances[1]).mean(axis=0))
+    scored = grid.approx_scores(amp_out, grid.Combo(None, amp, 0.0), irs, ref)
+    rig = np.array([s.loss.rig for s in scored])
+    heard = np.argsort(rig, kind="stable")[:grid.EMBEDDED_CABINETS]
+    full = grid.approx_cabs(amp_out, [ir.path for ir in irs]).embeddings()
+    for i in heard:
+        assert scored[i].loss.embedding == pytest.approx(distance(full[i], ref.embedding),
+                                                         abs=1e-6)
+    best_heard = min(scored[i].loss.identity for i in heard)
+    assert min(s.loss.identity for s in scored) == best_heard
