@@ -255,7 +255,7 @@ def approx_scores(amp_out: np.ndarray, combo: Combo, irs: list[IrEntry], ref: Fe
 def _embedding_distances(cabs: ApproxCabs, rig: np.ndarray, ref: Features) -> np.ndarray:
     """Each cabinet's embedding distance to the reference: heard for the EMBEDDED_CABINETS
     the rig metric ranks best; the others get the worst of those, so none of them can outrank
-    a heard cabinet with a better rig distance (0 everywhere when the reference has none)."""
+    a heard one (0 everywhere when the reference has none)."""
     if ref.embedding is None:
         return np.zeros(len(rig))
     which = np.argsort(rig, kind="stable")[:EMBEDDED_CABINETS]

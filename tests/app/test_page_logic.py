@@ -97,11 +97,12 @@ def test_rig_json_of_alternatives_is_readable(small_library, tmp_path):
     alt = Rig(amp_path=models / "amp_clean_american_g2.nam", ir_path=irs / "cab_1x12_open_cap.wav")
     main = Rig(amp_path=models / "amp_british_crunch_g5.nam",
                ir_path=irs / "cab_4x12_closed_cap.wav", loss=1.5,
-               extra={"alternatives": [alt.to_dict()], "loss_components": {"spectral": 1.0,
-                                                                          "total": 1.5}})
+               extra={"alternatives": [alt.to_dict()], "loss_components": {
+                   "spectral": 1.0, "gear": 1.2, "embedding": 0.1, "total": 1.5}})
     write_rig(tmp_path / "rig.json", main)
     result = MatchResult.load(tmp_path / "rig.json", 3.0)
     assert result.alternatives[0].amp_path == alt.amp_path
-    assert result.loss_parts() == {"spectral": 1.0, "total": 1.5}
+    # the parts that weigh in the loss, not those kept for the record at weight 0
+    assert result.loss_parts() == {"gear": 1.2, "embedding": 0.1, "total": 1.5}
     assert result.report is None
     assert json.loads((tmp_path / "rig.json").read_text())["schema_version"] == 1

@@ -46,6 +46,7 @@ from tonematch.app.results import (
 from tonematch.app.workspace import Workspace
 from tonematch.audio_io import InputError, write_wav_atomic
 from tonematch.library_index import LibraryError, cache_dir, default_library_dirs, load_library
+from tonematch.loss import EMBEDDING_WEIGHT
 from tonematch.rig import PARAM_RANGES, ParamSpec, Rig, write_rig
 
 BUDGETS = ("fast", "normal", "thorough")
@@ -506,7 +507,10 @@ def _results(state: AppState, span: tuple[float, float] | None, budget: str) -> 
         for col, name in zip(cols, (*LOSS_PARTS, "total"), strict=False):
             if name in parts:
                 col.metric(name, f"{parts[name]:.2f}")
-        st.caption("The loss of the rig as matched, in parts (lower is closer; dB-like units)."
+        st.caption("The rig as matched, lower is closer: gear = how far its gear sounds "
+                   f"from the reference's (rig metric + {EMBEDDING_WEIGHT} × learned "
+                   "embedding; it chose pedal, amp and cabinet); total adds the playing's "
+                   "envelope (it tuned the settings)."
                    + ("" if current.loss is not None else " Changed settings are not "
                       "re-measured: press Tune to refit them."))
 

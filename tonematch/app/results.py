@@ -15,7 +15,10 @@ import numpy as np
 
 from tonematch.rig import PARAM_RANGES, SCHEMA_VERSION, Rig, RigParams, read_rig
 
-LOSS_PARTS = ("spectral", "harmonic", "envelope", "brightness")
+# The loss parts that count, as the rig JSON's loss_components names them: the gear distance
+# (rig metric + learned embedding; what chose pedal, amp and cabinet) with its two terms, and
+# the envelope, which the whole loss adds for tuning the settings.
+LOSS_PARTS = ("gear", "rig", "embedding", "envelope")
 T = TypeVar("T")
 
 
@@ -41,6 +44,7 @@ class MatchResult:
                    matcher_seconds)
 
     def loss_parts(self) -> dict[str, float]:
+        """The rig's loss parts worth showing, and the total."""
         parts = self.rig.extra.get("loss_components") or {}
         return {k: float(parts[k]) for k in (*LOSS_PARTS, "total") if k in parts}
 
