@@ -1,16 +1,15 @@
 """Would a learned, content-invariant embedding hear the rig better than the rig metric?
 
-The identification issue's last direction: an embedding learned with torch from renders of many
-random rigs and performances, such that one rig with two performances comes out closer than two
-rigs with one performance (`tonematch.rig_embedding`, trained by
-`tonematch.library.rig_embedding_build` on the dev guitars and a sound font no split plays,
-with some gear left out of training: two amp voicings, four pedals, three cabinets, as a user's
-own NAM folder holds gear the embedding never heard). This trains it and scores it on the
-rig-retrieval benchmark's sets (`rig_retrieval.py`: 30 rigs × 5 performances, every query
-against the rigs rendered with each *other* performance) beside the rig metric conditioned on
-the DI, which the matcher uses, and the two added (each divided by its median over all query ×
-candidate pairs), on the same renders; queries are also split by whether their rig holds gear
-training never heard.
+The identification issue's last direction: an embedding learned with torch from renders of
+many random rigs and performances, such that one rig with two performances comes out closer
+than two rigs with one performance (`tonematch.rig_embedding`, trained by
+`tonematch.library.rig_embedding_build` on the dev guitars only, with some gear left out of
+training: two amp voicings, four pedals, three cabinets, as a user's own NAM folder holds gear
+the embedding never heard). This trains it and scores it on the rig-retrieval benchmark's sets
+(`rig_retrieval.py`: 30 rigs × 5 performances, every query against the rigs rendered with
+each *other* performance) beside the rig metric conditioned on the DI, which the matcher
+uses, and the two added (each divided by its median over all query × candidate pairs), on
+the same renders; queries are also split by whether their rig holds gear training never heard.
 
     python benchmarks/embedding_study.py            # writes results/embedding_study.json
     python benchmarks/embedding_study.py --model-out tonematch/data/rig_embedding.npz
@@ -151,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_guarded(parser, argv)
     t0 = time.perf_counter()
     settings = {k: v for k, v in vars(args).items() if k not in ("model_out", "allow_dirty")}
-    guitars = "+".join(s.replace(":", "") for s in TRAIN_SOURCES)
-    model = build(args, CACHE / f"train_{args.rigs}x{args.performances}x{args.per_rig}"
-                  f"_{guitars}.npz")
+    model = build(args, CACHE / f"train_{args.rigs}x{args.performances}x{args.per_rig}.npz")
     if args.model_out:
         save(model, args.model_out, settings)
     cols = ["amp_top1", "amp_top3", "voicing_top1", "cab_top1", "pedal_presence", "rig_top1",

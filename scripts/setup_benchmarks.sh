@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# What benchmarks/match_quality.py and the library builds need besides scripts/setup.sh (run that
-# first): FluidSynth and three General MIDI sound fonts for the sampled-guitar DIs (TimGM6mb only
-# for training the rig embedding), and the third-party open-source
+# What benchmarks/match_quality.py needs besides scripts/setup.sh (run that first): FluidSynth
+# and two General MIDI sound fonts for the sampled-guitar DIs, and the third-party open-source
 # effects the out-of-library rigs are made of (C* Audio Plugin Suite, TAP and SWH LADSPA
 # plugins; pedalboard's built-in effects). Installs only what is missing; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fluidsynth fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont caps tap-plugins swh-plugins)
+packages=(fluidsynth fluid-soundfont-gm musescore-general-soundfont caps tap-plugins swh-plugins)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -9,11 +9,10 @@ The notes are played by one of these DI sources:
 
 * ``synth``: the project's own plucked-string synthesiser (`tonematch.library.di_synth`), which
   the library's captures were trained on;
-* ``fluidr3:<program>`` / ``musescore:<program>`` / ``timgm6mb:<program>``: sampled guitars,
-  rendered by FluidSynth from a MIDI file written here, with Debian's FluidR3 GM, MuseScore
-  General and TimGM6mb sound fonts and the General MIDI guitar programs (0-based: 24 nylon,
-  25 steel, 26 jazz, 27 clean, 28 muted). These recordings were never heard by the library's
-  training; the rig embedding trains on some of them (never on the held-out split's).
+* ``fluidr3:<program>`` / ``musescore:<program>``: sampled guitars, rendered by FluidSynth from
+  a MIDI file written here, with Debian's FluidR3 GM and MuseScore General sound fonts and the
+  General MIDI guitar programs (0-based: 24 nylon, 25 steel, 26 jazz, 27 clean, 28 muted). These
+  recordings were never heard by the library's training.
 
 Every render is mono float at 48 kHz, scaled so its loud 10 ms frames sit at the performance's
 playing level, with a faint noise floor (a real DI is never digitally silent).
@@ -40,7 +39,6 @@ FRAME = 480  # 10 ms
 SOUND_FONTS = {
     "fluidr3": Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
     "musescore": Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),
-    "timgm6mb": Path("/usr/share/sounds/sf2/TimGM6mb.sf2"),
 }
 STYLES = ("single", "chords", "power", "arpeggio", "lead")
 # MIDI note ranges of the registers (standard-tuned guitar: E2 = 40 … about E6 = 88).
@@ -226,7 +224,7 @@ def _render_fluidsynth(notes: list[Note], seconds: float, font: str, program: in
     sf2 = SOUND_FONTS[font]
     if not sf2.exists():
         raise RuntimeError(f"{sf2} not found (scripts/setup.sh installs FluidR3, "
-                           "scripts/setup_benchmarks.sh the MuseScore and TimGM6mb fonts)")
+                           "scripts/setup_benchmarks.sh the MuseScore font)")
     with tempfile.TemporaryDirectory(prefix="tonematch-di-") as tmp:
         mid, wav = Path(tmp) / "part.mid", Path(tmp) / "part.wav"
         write_midi(mid, notes, program)
