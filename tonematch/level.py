@@ -23,12 +23,13 @@ from tonematch.rig import RANGES
 # Room left under the ceiling: the level is measured on a stretch of the DI, and the rest of it
 # may peak a little higher; the limiter holds sample peaks, and true peaks may pass them.
 HEADROOM_DB = 1.0
-# The most the limiter may take off the peaks to reach the reference's loudness. The limiter
-# only works where the rig's peaks stand out more than the reference's, so limiting moves the
-# crest factor towards the reference's; 12 dB left a clean rig 6 LU short of a compressed
-# reference (held-out lib10). The bound only keeps a lone spike (a click in the DI) from
-# setting the level; beyond it the level gives way instead (the match stays quieter).
-MAX_LIMITING_DB = 24.0
+# The most the limiter may take off the peaks to reach the reference's loudness. Guitar through
+# an amp model is already compressed; 12 dB of peak limiting on top is heard as squashed
+# attacks, and beyond it the level gives way instead (the match stays quieter). More would not
+# buy loudness anyway: the limiter lets go at 60 dB/s, so limiting deeper than the gaps between
+# pick attacks can recover holds the whole note down (24 dB raised a clean rig by 0.5 LU where
+# it stood 6 LU under a compressed reference: only a compressor or a faster release could).
+MAX_LIMITING_DB = 12.0
 LIMITER_OFF_DB = RANGES["limiter_ceiling_db"].high  # the top of its range turns it off
 LEVEL_PASSES = 4  # corrections of the level for what the limiter takes off
 LEVEL_TOLERANCE_LU = 0.2

@@ -143,7 +143,7 @@ _CAB_LIKE = butter(4, [80.0, 5000.0], btype="bandpass", fs=RATE, output="sos")
 def fingerprint_model(path: Path, probe: np.ndarray) -> dict[str, Any]:
     """Distortion features of the probe through the model at each probe level."""
     model = NamModel(str(path))
-    probe_bands = analyse(probe).bands_db
+    probe_bands = analyse(probe, embedding=False).bands_db
     rows = []
     for level in PROBE_LEVELS_DB:
         model.reset()
@@ -156,8 +156,9 @@ def fingerprint_model(path: Path, probe: np.ndarray) -> dict[str, Any]:
         if float(np.max(np.abs(y))) < 1e-7:
             raise InputError(f"{path}: the model outputs silence (at {level:+g} dB input)")
         # A generic cabinet band keeps fizz the real cab would remove out of the features.
-        f = analyse(sosfilt(_CAB_LIKE, y))
-        response = analyse(y).bands_db - probe_bands
+        # Statistics only: a fingerprint never compares rigs, so the rig embedding is skipped.
+        f = analyse(sosfilt(_CAB_LIKE, y), embedding=False)
+        response = analyse(y, embedding=False).bands_db - probe_bands
         rows.append({"level_db": level, "flatness": f.flatness.tolist(),
                      "crest_db": f.crest_db.tolist(), "out_level_db": f.level_db,
                      "response_db": np.round(response, 3).tolist()})

@@ -159,7 +159,7 @@ def _match(di_path: Path, ref_path: Path, options: MatchOptions,
     part, same = _same_part_pair(di_active, ref_active)
     notes += part.notes()
     doubts = (trust.di_warnings(di_active) + trust.reference_warnings(ref_active)
-              + trust.swap_warnings(analyse(di_active), ref))
+              + trust.swap_warnings(analyse(di_active, embedding=False), ref))
     excerpt = spread_excerpt(di.samples, budget.excerpt_s)
     lined_up: aligned.AlignedReference | None = None
     screen: tuple[np.ndarray, aligned.AlignedReference] | None = None
@@ -318,7 +318,7 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     di_offset = float(np.percentile(frame_levels_db(excerpt), 95)) - probe_level_db()
     ir_gains = np.array([10 * np.log10(grid.ir_band_gains(ir.path) + 1e-20)
                          for ir in library.irs])
-    di_bands = analyse(excerpt).bands_db
+    di_bands = analyse(excerpt, embedding=False).bands_db
     ranked = rank_models(library.amps, ref, di_offset, budget.gains_db, di_bands, ir_gains)
     amps = [r.entry for r in ranked[: budget.amps]]
     pool = grid.ModelPool()

@@ -7,8 +7,9 @@ with a drive pedal stands in for a high-gain amp. So a rig with a pedal is kept 
 wins where it was not chosen, against every rig without one: the DI excerpt and the reference
 are cut in halves; on each half the best setting of the pedal rig's amp with a pedal (which
 pedal, input gain, cabinet) and the best rig without a pedal (any amp, gain, cabinet) are
-chosen, and both are scored on the other half. The pedal stays if its held-out rig loss,
-summed over both folds, beats "no pedal" by PEDAL_MARGIN.
+chosen, and both are scored on the other half. The pedal stays if its held-out gear distance
+(`LossParts.identity`, what the grid ranks by), summed over both folds, beats "no pedal" by
+PEDAL_MARGIN.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from tonematch.analysis import Features, analyse
 from tonematch.grid_search import Combo, Key, approx_scores
 from tonematch.library_index import IrEntry
 
-# Held-out rig distance (summed over the two folds; 1.0 = two performances through one rig) a
-# pedal must save to be kept.
+# Held-out gear distance (summed over the two folds) a pedal must save to be kept. Set when the
+# check ranked by the rig distance alone (1.0 = two performances through one rig); on dev no
+# margin tells the pedals a rig had from those it did not (docs/identification_studies.md).
 PEDAL_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
 class PedalVerdict:
-    """The check for one rig: held-out rig losses with its pedal and with no pedal at all."""
+    """The check for one rig: held-out gear distances with its pedal and with no pedal at all
+    (the JSON keeps the names it has always had: `held_out_rig_loss_*`)."""
 
     amp: str
     pedal: str  # the pedal of the rig that was checked
@@ -58,7 +61,8 @@ def reference_halves(ref_samples: np.ndarray) -> tuple[Features, Features]:
 
 @dataclass(frozen=True)
 class FoldScores:
-    """One grid point's rig loss for every IR, on each half against that half of the reference."""
+    """One grid point's gear distance for every IR, on each half against that half of the
+    reference."""
 
     key: Key
     has_pedal: bool

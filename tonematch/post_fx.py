@@ -152,7 +152,7 @@ def optimise(cab_out: np.ndarray, ref: Features, base: RigParams, refine_evals: 
 
     effects = ref.time_effects
     keys = tuned_keys(effects)
-    freq, gain = fit_eq(analyse(cab_out), ref)
+    freq, gain = fit_eq(analyse(cab_out, embedding=False), ref)
     best = replace(base, pre_eq_freq_hz=freq, pre_eq_gain_db=gain, reverb_wet=0.0, delay_mix=0.0,
                    final_eq_gain_db=0.0)
     if effects is not None and effects.delay:
