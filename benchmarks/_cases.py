@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from tonematch.library import performances
+from tonematch.library.gear import voicing_of
 from tonematch.library.performances import Performance, loud_level_db
 
 RATE = 48_000
@@ -94,14 +95,6 @@ def bundled() -> Bundled:
                     if e["kind"] == "pedal" and e["name"].startswith("pedal_"))
     irs = sorted(e["name"] for e in _entries(IRS) if e["name"].startswith("cab_"))
     return Bundled(tuple(amps), tuple(pedals), tuple(irs))
-
-
-def voicing_of(amp_name: str | None) -> str:
-    """The voicing an amp capture belongs to: its name without the gain suffix (_g5)."""
-    if not amp_name:
-        return ""
-    stem, _, last = amp_name.rpartition("_")
-    return stem if last.startswith("g") and last[1:].isdigit() and stem else amp_name
 
 
 def _uniform(rng: np.random.Generator, low: float, high: float, digits: int = 2) -> float:

@@ -12,7 +12,7 @@ import pytest
 from scipy import signal
 
 from tonematch.library import amp_sim, di_synth, pedal_sim
-from tonematch.library.gear import Gear
+from tonematch.library.gear import Gear, voicing_of
 
 SR = 48_000
 PEDALS = pedal_sim.catalog()
@@ -108,7 +108,8 @@ def test_manifest_fields_rebuild_the_device():
 def test_each_voicing_comes_at_several_gains():
     voicings: dict[str, int] = {}
     for g in AMPS:
-        key = g.name.rsplit("_g", 1)[0]
+        key = voicing_of(g.name)
+        assert key != g.name and g.name.startswith(key + "_g"), g.name
         voicings[key] = voicings.get(key, 0) + 1
     assert len(voicings) >= 7
     assert all(count >= 3 for count in voicings.values())
@@ -218,3 +219,10 @@ def test_starved_fuzz_gates_decaying_notes_sooner():
 
     assert fades_at("pedal_fuzz_gated") < fades_at("pedal_fuzz_vintage")
     assert fades_at("pedal_fuzz_vintage") < fades_at("pedal_dist_high")
+
+
+def test_a_voicing_is_the_name_without_its_gain_suffix():
+    assert voicing_of("amp_british_crunch_g5") == "amp_british_crunch"
+    assert voicing_of("amp_smooth_lead_g10") == "amp_smooth_lead"
+    assert voicing_of("my_amp_gold") == "my_amp_gold"  # a user's model: no gain suffix
+    assert voicing_of(None) == voicing_of("") == ""

@@ -12,6 +12,15 @@ GearKind = Literal["pedal", "amp"]
 GainClass = Literal["clean", "crunch", "high_gain"]
 
 
+def voicing_of(amp_name: str | None) -> str:
+    """The voicing an amp capture belongs to: its name without the gain suffix (_g5); "" for
+    no amp."""
+    if not amp_name:
+        return ""
+    stem, _, last = amp_name.rpartition("_")
+    return stem if last.startswith("g") and last[1:].isdigit() and stem else amp_name
+
+
 @dataclass(frozen=True)
 class Gear:
     """One simulated pedal or amp at fixed settings.

@@ -30,6 +30,7 @@ import torch
 from tonematch._native import NamModel
 from tonematch.aligned import BANDS_PER_OCTAVE, LOW_HZ, N_BANDS, ir_power
 from tonematch.grid_search import ir_samples
+from tonematch.library.gear import voicing_of
 from tonematch.library.performances import REGISTERS, SCALES, STYLES, Performance
 from tonematch.library.rig_metric_build import checkout_commit
 from tonematch.rig_embedding import (
@@ -51,12 +52,6 @@ UNSEEN_VOICINGS = ("amp_brown", "amp_jazz_clean")
 UNSEEN_PEDALS = ("pedal_blues_low", "pedal_comp_studio", "pedal_fuzz_gated", "pedal_ts_mid")
 UNSEEN_IRS = ("cab_1x15_closed_cap", "cab_2x12_open_cap", "cab_4x10_open_room")
 TRAIN_SECONDS = 6.0
-
-
-def voicing_of(amp: str) -> str:
-    """A catalogued amp's voicing: its name without the gain suffix (_g5)."""
-    stem, _, last = amp.rpartition("_")
-    return stem if last.startswith("g") and last[1:].isdigit() and stem else amp
 
 
 def catalogue() -> tuple[list[str], list[str], list[str]]:
