@@ -300,8 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def search_options(p: argparse.ArgumentParser, tune: bool = False) -> None:
         p.add_argument("--budget", choices=("fast", "normal", "thorough"), default="normal",
-                       help="how long to search: fast (a preview, ~4 s), normal (~15 s) or "
-                       "thorough (~35 s; not a closer match, see docs/matcher.md); default normal")
+                       help="how long to search: fast (a preview, ~7 s), normal (~25 s) or "
+                       "thorough (~70 s; not a closer match, see docs/matcher.md); default normal")
         p.add_argument("--seed", type=int, default=0, help="random seed (results are "
                        "deterministic for a seed)")
         p.add_argument("--progress", choices=("bar", "jsonl", "none"), default="bar",

@@ -28,7 +28,7 @@ SettingsPanel::SettingsPanel() {
   budget_.addItemList({"fast", "normal", "thorough"}, 1);
   budget_.setText(s.budget, juce::dontSendNotification);
   // Measured on the quality benchmark (docs/matcher.md, Budgets): more search is not a better match.
-  budget_.setTooltip("fast: a preview, about 4 s. normal (default): about 15 s; the effects and EQ of three "
+  budget_.setTooltip("fast: a preview, about 7 s. normal (default): about 25 s; the effects and EQ of three "
                      "rigs are refined. thorough: about 2.7x as long as normal and, measured, no better.");
   budgetLabel_.setTooltip(budget_.getTooltip());
   lastReferenceFolder_ = s.lastReferenceFolder;
