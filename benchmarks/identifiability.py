@@ -16,9 +16,12 @@ attribute play the DI:
 PERFORMANCES other performances: the case's reference performance and those of later cases of
 the split. Each performance through the hidden rig is a reference; the attribute is **lost** on
 it when some confuser's DI render is closer to it than the hidden rig's own DI render, in the
-matcher's rig distance (the metric fitted to this DI, `tonematch.di_conditioning`; 1.0 =
-another performance through one rig). Confusers change one attribute only, so the losses are a
-lower bound and the ceiling an upper bound: a search with every knob free does no better.
+matcher's gear distance: the rig distance (the metric fitted to this DI,
+`tonematch.di_conditioning`; 1.0 = another performance through one rig) plus the learned rig
+embedding's, weighted as the grid ranks (`LossParts.identity`); `--distance rig` scores the rig
+distance alone, as the study did before the embedding. Confusers change one attribute only, so
+the losses are a lower bound and the ceiling an upper bound: a search with every knob free does
+no better.
 
 Reported per attribute: the ceiling (share of case × performance pairs not lost), the median
 distance from the hidden rig to its nearest confuser on the DI (against the median performance
@@ -29,7 +32,7 @@ MR-STFT and 1/3-octave error (`_metrics.py`) between its render and the hidden r
     python benchmarks/identifiability.py --split heldout
     python benchmarks/identifiability.py --split dev --allow-dirty --descriptors /tmp/d.json
         # also every descriptor compared: score another comparison of them without rendering
-        # (`lost_on_references` with its own metric)
+        # (`lost_on_references` with its own metric; embeddings kept too)
     python benchmarks/identifiability.py --split dev --allow-dirty --audio /tmp/renders
         # also every render, to compute another descriptor from them
 """
@@ -51,9 +54,11 @@ from _cases import SPLITS, bundled, library_rig_json, make_case, render_rig_json
 from _metrics import mrstft_db, spectral_error_db
 from _provenance import parse_guarded, provenance
 
-from tonematch.analysis import analyse
+from tonematch.analysis import Features, analyse
 from tonematch.di_conditioning import metric_for_di
+from tonematch.loss import EMBEDDING_WEIGHT
 from tonematch.matcher import spread_excerpt
+from tonematch.rig_embedding import distance as embedding_distance
 from tonematch.rig_metric import RigMetric, describe
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -93,14 +98,44 @@ def confusers(attribute: str, pedal: str | None, amp: str, ir: str,
     return [Alt(pedal, amp, i, gain_db) for i in lib.irs if i != ir]
 
 
-def lost_on_references(metric: RigMetric, truth: np.ndarray, references: np.ndarray,
-                       confusers: np.ndarray) -> list[bool]:
+@dataclass(frozen=True)
+class Heard:
+    """Renders as the comparison sees them: rig descriptors, one row each, and their learned
+    rig embeddings (None when the distance is the rig distance alone)."""
+
+    descriptors: np.ndarray
+    embeddings: np.ndarray | None
+
+    @classmethod
+    def of(cls, features: list[Features], with_embedding: bool) -> Heard:
+        """The descriptors (and embeddings) of analysed renders."""
+        return cls(np.array([describe(f) for f in features]),
+                   np.array([f.embedding for f in features]) if with_embedding else None)
+
+    def row(self, k: int) -> Heard:
+        """One render of several."""
+        return Heard(self.descriptors[k : k + 1],
+                     None if self.embeddings is None else self.embeddings[k : k + 1])
+
+
+def gear_distances(metric: RigMetric, heard: Heard, to: Heard) -> np.ndarray:
+    """Each of `heard` from the single render `to`: the rig distance, plus the embedding's
+    weighted as the grid ranks where both carry embeddings."""
+    d = metric.distances(heard.descriptors, to.descriptors[0])
+    if heard.embeddings is not None and to.embeddings is not None:
+        d = d + EMBEDDING_WEIGHT * np.array([embedding_distance(e, to.embeddings[0])
+                                             for e in heard.embeddings])
+    return d
+
+
+def lost_on_references(metric: RigMetric, truth: Heard, references: Heard,
+                       confusers: Heard) -> list[bool]:
     """Per reference: does the closest confuser beat the hidden rig's own DI render?
 
     Also what to call on a `--descriptors` file with another metric (`RigMetric(precision)`)."""
-    own = metric.distances(references, truth)
-    return [bool(metric.distances(confusers, r).min() < o)
-            for r, o in zip(references, own, strict=True)]
+    own = gear_distances(metric, references, truth)
+    return [bool(gear_distances(metric, confusers, references.row(k)).min() < o)
+            for k, o in enumerate(own)]
 
 
 def reference_performances(split: str, index: int) -> list[np.ndarray]:
@@ -109,8 +144,8 @@ def reference_performances(split: str, index: int) -> list[np.ndarray]:
             .astype(np.float32) for k in range(PERFORMANCES)]
 
 
-def measure_case(split: str, index: int, jobs: int, audio: Path | None = None
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure_case(split: str, index: int, jobs: int, audio: Path | None = None,
+                 with_embedding: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """One case: per attribute, how often a confuser beats the hidden rig, and the nearest;
     and every descriptor it compared, with the metric (for re-scoring other comparisons).
     With `audio`, every render is also written there (`<case>.npz`, float32, keys `di`,
@@ -131,35 +166,35 @@ def measure_case(split: str, index: int, jobs: int, audio: Path | None = None
                                                 dict(params, input_gain_db=alt.gain_db)), x)
 
     truth_di = render(None, di)
-    truth = describe(analyse(truth_di))
+    truth = Heard.of([analyse(truth_di, with_embedding)], with_embedding)
     ref_audio = [render(None, x) for x in reference_performances(split, index)]
-    refs = np.array([describe(analyse(y)) for y in ref_audio])
+    refs = Heard.of([analyse(y, with_embedding) for y in ref_audio], with_embedding)
     signals: dict[str, np.ndarray] = {"di": di, "truth": truth_di} | {
         f"ref{k}": y for k, y in enumerate(ref_audio)}
-    own = metric.distances(refs, truth)  # the hidden rig against each reference
+    own = gear_distances(metric, refs, truth)  # the hidden rig against each reference
     row: dict[str, Any] = {"case": case.name,
                            "hidden": {"pedal": pedal, "amp": amp, "ir": ir,
                                       "input_gain_db": params["input_gain_db"]},
                            "performance_distances": [round(float(d), 4) for d in own]}
     kept: dict[str, Any] = {"case": case.name, "precision": metric.precision.tolist(),
-                            "truth": truth.round(4).tolist(), "references": refs.round(4).tolist()}
+                            "truth": _listed(truth), "references": _listed(refs)}
     for attribute in ATTRIBUTES:
         alts = confusers(attribute, pedal, amp, ir, params["input_gain_db"])
 
-        def score(alt: Alt) -> tuple[np.ndarray, float, float, np.ndarray | None]:
+        def score(alt: Alt) -> tuple[Features, float, float, np.ndarray | None]:
             y = render(alt, di)
-            return (describe(analyse(y)), mrstft_db(y, truth_di), spectral_error_db(y, truth_di),
-                    y if audio else None)
+            return (analyse(y, with_embedding), mrstft_db(y, truth_di),
+                    spectral_error_db(y, truth_di), y if audio else None)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(score, alts))
         scored = [r[:3] for r in results]
         if audio:
             signals[attribute] = np.array([r[3] for r in results], dtype=np.float32)
-        desc = np.array([d for d, _, _ in scored])
+        desc = Heard.of([f for f, _, _ in scored], with_embedding)
         kept[attribute] = {"confusers": [[a.pedal, a.amp, a.ir, a.gain_db] for a in alts],
-                           "descriptors": desc.round(4).tolist()}
-        to_truth = metric.distances(desc, truth)
+                           **_listed(desc)}
+        to_truth = gear_distances(metric, desc, truth)
         near, near_audio = int(np.argmin(to_truth)), int(np.argmin([m for _, m, _ in scored]))
         row[attribute] = {
             "confusers": len(alts),
@@ -177,6 +212,14 @@ def measure_case(split: str, index: int, jobs: int, audio: Path | None = None
         np.savez(audio / f"{case.name}.npz",
                  **{k: np.asarray(v, dtype=np.float32) for k, v in signals.items()})
     return row, kept
+
+
+def _listed(heard: Heard) -> dict[str, Any]:
+    # For the --descriptors file: rounded, as JSON lists.
+    out: dict[str, Any] = {"descriptors": heard.descriptors.round(4).tolist()}
+    if heard.embeddings is not None:
+        out["embeddings"] = heard.embeddings.round(5).tolist()
+    return out
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -221,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="in-library cases (default 16: those match_quality.py reports)")
     parser.add_argument("--start", type=int, default=0, help="first case index (default 0)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--distance", choices=("gear", "rig"), default="gear",
+                        help="gear: the rig distance plus the learned embedding's, as the grid "
+                        "ranks (default); rig: the rig distance alone (results file "
+                        "identifiability_<split>_rig_distance.json)")
     parser.add_argument("--descriptors", type=Path, metavar="JSON",
                         help="also write every descriptor compared (the hidden rig on the DI, its "
                         "references, each confuser) and each case's metric, so that another "
@@ -233,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     descriptors: list[dict[str, Any]] = []
     for k, i in enumerate(range(args.start, args.start + args.cases)):
-        row, kept = measure_case(args.split, i, args.jobs, args.audio)
+        row, kept = measure_case(args.split, i, args.jobs, args.audio,
+                                 args.distance == "gear")
         rows.append(row)
         descriptors.append(kept)
         print(f"[{k + 1}/{args.cases}] {row['case']}: lost on "
@@ -243,11 +291,14 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(summary, args.split, len(rows)))
     if not args.allow_dirty:
         result = {**provenance(), "split": args.split, "start": args.start,
+                  "distance": args.distance,
+                  "embedding_weight": EMBEDDING_WEIGHT if args.distance == "gear" else 0.0,
                   "gains_db": list(GAINS_DB), "excerpt_s": EXCERPT_S,
                   "performances": PERFORMANCES,
                   "seconds": round(time.perf_counter() - t0, 1), "summary": summary,
                   "rows": rows}
-        out = RESULTS / f"identifiability_{args.split}.json"
+        suffix = "" if args.distance == "gear" else "_rig_distance"
+        out = RESULTS / f"identifiability_{args.split}{suffix}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.descriptors:
