@@ -33,6 +33,9 @@ MAX_LIMITING_DB = 12.0
 LIMITER_OFF_DB = RANGES["limiter_ceiling_db"].high  # the top of its range turns it off
 LEVEL_PASSES = 4  # corrections of the level for what the limiter takes off
 LEVEL_TOLERANCE_LU = 0.2
+# A match further than this from the reference's loudness is not at its level (the target the
+# level is held to); the matcher prefers rigs that get there and warns when none does.
+LEVEL_REACHED_LU = 1.0
 TRUE_PEAK_PASSES = 3  # lowerings of the limiter's ceiling for true peaks that pass it
 
 
@@ -124,6 +127,13 @@ def level_setting(render: np.ndarray, target: LevelTarget,
         lowered = max(limiter.low, round(setting.limiter_ceiling_db - over - 0.05, 2))
         setting = LevelSetting(setting.output_level_db, lowered)
     return setting
+
+
+def level_miss_lu(played: np.ndarray, target: LevelTarget) -> float:
+    """How far the render as played (at its level setting) stands from the target loudness:
+    positive when quieter; 0 when either side is silent."""
+    miss = target.lufs - _loudness(played)
+    return miss if math.isfinite(miss) else 0.0
 
 
 def _correct_level(setting: LevelSetting, target: LevelTarget,

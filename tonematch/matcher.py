@@ -17,7 +17,15 @@ from tonematch._native import apply_output_stages
 from tonematch.analysis import Features, analyse, frame_levels_db
 from tonematch.audio_io import RATE, Audio, active_excerpt, load_audio, spread_excerpt
 from tonematch.di_conditioning import metric_for_di
-from tonematch.level import LIMITER_OFF_DB, LevelSetting, LevelTarget, level_setting
+from tonematch.level import (
+    LEVEL_REACHED_LU,
+    LIMITER_OFF_DB,
+    MAX_LIMITING_DB,
+    LevelSetting,
+    LevelTarget,
+    level_miss_lu,
+    level_setting,
+)
 from tonematch.library_index import GAIN_CLASSES, Library, ModelEntry, load_library, probe_level_db
 from tonematch.loss import LossParts, tone_loss
 from tonematch.match_eq import fit_after_post_fx, fit_same_part
@@ -93,6 +101,13 @@ class Candidate:
     # `aligned` distance to the reference stretch that plays the same notes; None when the DI
     # does not play the reference's part. Where set, it ranks the rigs.
     frame_distance_db: float | None = None
+    # How far its output stands under (+) the reference's loudness at the level it was given.
+    level_miss_lu: float = 0.0
+
+    @property
+    def level_reached(self) -> bool:
+        """Within LEVEL_REACHED_LU of the reference's loudness."""
+        return abs(self.level_miss_lu) <= LEVEL_REACHED_LU
 
 
 def _rig(scored: grid.Scored, params: RigParams) -> Rig:
@@ -200,7 +215,7 @@ def _match(di_path: Path, ref_path: Path, options: MatchOptions,
     notes += best.noise_gate.notes()
     # Everything the user should know travels in the rig as well as on stderr: the notes about
     # the files and the library (skipped models and IRs name the file), and the trust checks.
-    notes += doubts + trust.result_warnings(best.loss)
+    notes += doubts + trust.result_warnings(best.loss) + level_warnings(best)
     rig.extra = {
         "schema_version": SCHEMA_VERSION,
         "loss_components": best.loss.to_dict(),
@@ -216,7 +231,9 @@ def _match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "time_effects": ref.time_effects.to_dict(),
                      "same_part": {**part.to_dict(),
                                    "frame_distance_db": best.frame_distance_db},
-                     "level": level.to_dict(), "gate": best.noise_gate.to_dict(),
+                     "level": {**level.to_dict(),
+                               "match_miss_lu": round(best.level_miss_lu, 2)},
+                     "gate": best.noise_gate.to_dict(),
                      "pedal_checks": [v.to_dict() for v in pedal_checks],
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
@@ -674,7 +691,10 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
     longer DI stretch and sets its output level from that render; best first by the gear's
     distance (`LossParts.identity`, as every stage before ranks: the rigs share their delay and
     reverb, and the envelope part follows the playing's dynamics as much as the gear), or by
-    the whole loss when not `by_gear` (one rig's settings against another's). With
+    the whole loss when not `by_gear` (one rig's settings against another's); rigs whose
+    output cannot reach the reference's loudness under its peaks come after those that can (a
+    rig that peaks further over its loudness than the reference is not the reference's rig,
+    and played at its level it sounds too quiet, or squashed by the limiter). With
     `frame_distances` (the DI plays the reference's part; one per rig, from the search) those
     rank the rigs instead of the loss: they judge the gear on the same notes, before the EQs
     that the post-FX and the match EQ fit to each rig."""
@@ -693,16 +713,36 @@ def _verify(rigs: list[Rig], di: Audio, ref: Features, ref_samples: np.ndarray,
         rig.params = replace(rig.params, output_level_db=setting.output_level_db,
                              limiter_ceiling_db=setting.limiter_ceiling_db)
         frames = None if frame_distances is None else round(frame_distances[rank], 4)
+        miss = level_miss_lu(_at_level(stereo, setting), level)
         out.append(Candidate(rig, tone_loss(analyse(stereo.mean(axis=0)), ref), rank, decision,
-                             frames))
+                             frames, miss))
         progress.step(rig.describe())
+    return ranked(out, by_gear)
+
+
+def ranked(candidates: list[Candidate], by_gear: bool = True) -> list[Candidate]:
+    """Verified rigs best first: those that reach the reference's level before those that
+    cannot, then by frame distance where the DI plays the reference's part, else by the gear
+    distance (or the whole loss when not `by_gear`), then in the order the search found them."""
     def rank(c: Candidate) -> float:
         if c.frame_distance_db is not None:
             return c.frame_distance_db
         return c.loss.identity if by_gear else c.loss.total
 
-    out.sort(key=lambda c: (rank(c), c.search_rank))
-    return out
+    return sorted(candidates, key=lambda c: (not c.level_reached, rank(c), c.search_rank))
+
+
+def level_warnings(best: Candidate) -> list[str]:
+    """A match that stays off the reference's loudness."""
+    if best.level_reached:
+        return []
+    if best.level_miss_lu > 0:
+        return [f"the match plays {best.level_miss_lu:.1f} LU quieter than the reference: the "
+                "rig's peaks stand out further over its loudness than the reference's, and the "
+                f"limiter takes at most {MAX_LIMITING_DB:g} dB off them; raise the Output "
+                "level if you accept the squash"]
+    return [f"the match plays {-best.level_miss_lu:.1f} LU louder than the reference: the "
+            "output level is at the end of its range"]
 
 
 def _at_level(stereo: np.ndarray, setting: LevelSetting) -> np.ndarray:
@@ -753,6 +793,7 @@ def _retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int
     out = final.rig
     out.loss = final.loss.total
     notes = di.notes + ref_audio.notes + conditioning_notes + trust.result_warnings(final.loss)
+    notes += level_warnings(final)
     notes += final.noise_gate.notes()
     out.extra = {**rig.extra, "schema_version": SCHEMA_VERSION,
                  "loss_components": final.loss.to_dict(), "warnings": list(notes),

@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tonematch._native import Chain
+from tonematch._native import Chain, apply_output_stages
 from tonematch.level import (
     HEADROOM_DB,
+    LEVEL_REACHED_LU,
     LIMITER_OFF_DB,
     MAX_LIMITING_DB,
     LevelSetting,
     LevelTarget,
+    level_miss_lu,
     level_setting,
     output_level_db,
     peak_dbfs,
 )
+from tonematch.loss import LossParts
 from tonematch.loudness import loudness_lufs, true_peak_dbtp
-from tonematch.rig import RANGES
+from tonematch.matcher import Candidate, level_warnings, ranked
+from tonematch.rig import RANGES, Rig
 
 RATE = 48_000
 
@@ -171,3 +176,45 @@ def test_the_limiter_ceiling_is_lowered_until_true_peaks_stay_under_0_dbtp() -> 
     out = _through_chain(di, setting)
     assert true_peak_dbtp(out) <= target.allowed_dbtp
     assert loudness_lufs(out.mean(axis=0)) == pytest.approx(target.lufs, abs=0.5)
+
+
+# ------------------------------------------------- rigs that cannot reach the reference's level
+
+
+def _played(render: np.ndarray, setting: LevelSetting) -> np.ndarray:
+    """A stereo render at 0 dB as the chain's output stages play it at a level setting."""
+    return apply_output_stages(np.asarray(render, dtype=np.float32), float(RATE),
+                               setting.output_level_db, setting.limiter_ceiling_db)
+
+
+def _candidate(gear: float, miss_lu: float, order: int) -> Candidate:
+    rig = Rig(amp_path=Path(f"amp_{order}.nam"))
+    return Candidate(rig, LossParts(0.0, 0.0, 0.0, 0.0, rig=gear), order, level_miss_lu=miss_lu)
+
+
+def test_a_level_miss_reads_how_far_under_the_reference_the_output_plays():
+    target = LevelTarget.of(_tone(-3.0)[0])
+    render = _tone(-40.0, crest=True) * 0.5  # limited by at most 12 dB, it stays quieter
+    setting = level_setting(render, target, partial(_played, render))
+    miss = level_miss_lu(_played(render, setting), target)
+    assert miss > 5.0
+    reachable = _tone(-30.0)
+    level = level_setting(reachable, target)
+    assert abs(level_miss_lu(_played(reachable, level), target)) < LEVEL_REACHED_LU
+
+
+def test_rigs_that_reach_the_references_level_rank_before_closer_gear_that_cannot():
+    closer_but_quiet = _candidate(gear=0.5, miss_lu=5.6, order=0)
+    at_level = _candidate(gear=0.8, miss_lu=0.3, order=1)
+    also_at_level = _candidate(gear=0.9, miss_lu=-0.4, order=2)
+    assert ranked([closer_but_quiet, also_at_level, at_level]) == [
+        at_level, also_at_level, closer_but_quiet]
+    # Where none can, the gear decides as before.
+    quiet = _candidate(gear=0.9, miss_lu=3.0, order=1)
+    assert ranked([quiet, closer_but_quiet]) == [closer_but_quiet, quiet]
+
+
+def test_a_match_that_stays_quieter_than_the_reference_says_so():
+    found = level_warnings(_candidate(gear=0.5, miss_lu=5.6, order=0))
+    assert len(found) == 1 and "5.6 LU quieter" in found[0]
+    assert level_warnings(_candidate(gear=0.5, miss_lu=0.6, order=0)) == []
