@@ -28,7 +28,7 @@ HEADROOM_DB = 1.0
 # attacks, and beyond it the level gives way instead (the match stays quieter). More would not
 # buy loudness anyway: the limiter lets go at 60 dB/s, so limiting deeper than the gaps between
 # pick attacks can recover holds the whole note down (24 dB raised a clean rig by 0.5 LU where
-# it stood 6 LU under a distorted reference; even a bare clipper at 12 dB left it 2.3 LU short:
+# it stood 6 LU under a distorted reference; even a bare clipper at 12 dB left it 2.2 LU short:
 # such a rig is the wrong rig, and the matcher prefers one that reaches the level).
 MAX_LIMITING_DB = 12.0
 LIMITER_OFF_DB = RANGES["limiter_ceiling_db"].high  # the top of its range turns it off
