@@ -118,23 +118,25 @@ class Heard:
                      None if self.embeddings is None else self.embeddings[k : k + 1])
 
 
-def gear_distances(metric: RigMetric, heard: Heard, to: Heard) -> np.ndarray:
+def gear_distances(metric: RigMetric, heard: Heard, to: Heard,
+                   weight: float = EMBEDDING_WEIGHT) -> np.ndarray:
     """Each of `heard` from the single render `to`: the rig distance, plus the embedding's
-    weighted as the grid ranks where both carry embeddings."""
+    times `weight` (as the grid ranks, by default) where both carry embeddings."""
     d = metric.distances(heard.descriptors, to.descriptors[0])
     if heard.embeddings is not None and to.embeddings is not None:
-        d = d + EMBEDDING_WEIGHT * np.array([embedding_distance(e, to.embeddings[0])
-                                             for e in heard.embeddings])
+        d = d + weight * np.array([embedding_distance(e, to.embeddings[0])
+                                   for e in heard.embeddings])
     return d
 
 
 def lost_on_references(metric: RigMetric, truth: Heard, references: Heard,
-                       confusers: Heard) -> list[bool]:
+                       confusers: Heard, weight: float = EMBEDDING_WEIGHT) -> list[bool]:
     """Per reference: does the closest confuser beat the hidden rig's own DI render?
 
-    Also what to call on a `--descriptors` file with another metric (`RigMetric(precision)`)."""
-    own = gear_distances(metric, references, truth)
-    return [bool(gear_distances(metric, confusers, references.row(k)).min() < o)
+    Also what to call on a `--descriptors` file with another metric (`RigMetric(precision)`),
+    or, with `embedding_ceiling.py`, with another embedding or weight."""
+    own = gear_distances(metric, references, truth, weight)
+    return [bool(gear_distances(metric, confusers, references.row(k), weight).min() < o)
             for k, o in enumerate(own)]
 
 
