@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_guarded(parser, argv)
     t0 = time.perf_counter()
     settings = {k: v for k, v in vars(args).items() if k not in ("model_out", "allow_dirty")}
-    model = build(args, CACHE / f"train_{args.rigs}x{args.performances}x{args.per_rig}.npz")
+    kind = "families" if args.hard > 0 else "random"
+    model = build(args, CACHE / f"train_{args.rigs}x{args.performances}x{args.per_rig}_{kind}.npz")
     if args.model_out:
         save(model, args.model_out, settings)
     cols = ["amp_top1", "amp_top3", "voicing_top1", "cab_top1", "pedal_presence", "rig_top1",

@@ -13,8 +13,18 @@ import pytest
 import torch
 
 from tonematch.grid_search import ir_frame_power
+from tonematch.library.gear import voicing_of
 from tonematch.library.performances import Performance
-from tonematch.library.rig_embedding_build import Embedder
+from tonematch.library.rig_embedding_build import (
+    CONFUSER_GAIN_DB,
+    FAMILY,
+    Embedder,
+    batch_rigs,
+    confusers_of,
+    random_rig,
+    training_gear,
+    training_rigs,
+)
 from tonematch.render import render_rig
 from tonematch.rig import Rig, RigParams
 from tonematch.rig_embedding import (
@@ -117,3 +127,36 @@ def test_the_grid_hears_the_cabinets_the_rig_metric_ranks_best(performances):
                                                          abs=1e-6)
     best_heard = min(scored[i].loss.identity for i in heard)
     assert min(s.loss.identity for s in scored) == best_heard
+
+
+def test_training_confusers_change_one_attribute_each():
+    rng = np.random.default_rng(5)
+    pedals, amps, _ = training_gear()
+    for _ in range(50):
+        rig = random_rig(rng, pedals, amps)
+        flipped, other_voicing, other_capture = confusers_of(rig, rng, pedals, amps)
+        assert (flipped.pedal is None) != (rig.pedal is None) and flipped.amp == rig.amp
+        assert other_voicing.pedal == rig.pedal
+        assert voicing_of(other_voicing.amp) != voicing_of(rig.amp)
+        assert other_capture.pedal == rig.pedal and other_capture.amp != rig.amp
+        assert voicing_of(other_capture.amp) == voicing_of(rig.amp)
+        for c in (flipped, other_voicing, other_capture):
+            assert abs(c.gain_db - rig.gain_db) <= CONFUSER_GAIN_DB and abs(c.gain_db) <= 12.0
+
+
+def test_hard_batches_hold_whole_families_through_one_cabinet():
+    rng = np.random.default_rng(6)
+    rigs = training_rigs(40, rng, families=True)
+    assert len(rigs) == 40
+    for head in rigs[::FAMILY]:  # each family: a rig, its pedal flipped, another voicing, …
+        k = rigs.index(head)
+        assert rigs[k + 1].amp == head.amp and (rigs[k + 1].pedal is None) != (head.pedal is None)
+        assert voicing_of(rigs[k + 2].amp) != voicing_of(head.amp)
+    rig, cab = batch_rigs(n_rigs=40, n_cabs=10, batch=16, hard=0.5, rng=rng)
+    assert len(set(rig.tolist())) == 16  # no rig twice: it would be its own negative
+    for f in range(2):  # 0.5 × 16 = two families of four, first
+        members = rig[f * FAMILY:(f + 1) * FAMILY]
+        assert members[0] % FAMILY == 0 and np.array_equal(np.diff(members), [1, 1, 1])
+        assert len(set(cab[f * FAMILY:(f + 1) * FAMILY].tolist())) == 1
+    plain, _ = batch_rigs(n_rigs=40, n_cabs=10, batch=16, hard=0.0, rng=rng)
+    assert len(set(plain.tolist())) == 16

@@ -81,13 +81,57 @@ class AmpRig:
     gain_db: float
 
 
-def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int
+FAMILY = 4  # a rig and its three confusers: pedal flipped, another voicing, another capture
+GAIN_RANGE_DB = (-8.0, 8.0)
+CONFUSER_GAIN_DB = 8.0  # a confuser's input gain: the rig's, moved by up to this much
+
+
+def random_rig(rng: np.random.Generator, pedals: list[str], amps: list[str]) -> AmpRig:
+    """A pedal (or none, half the time), an amp and an input gain."""
+    return AmpRig(str(rng.choice(pedals)) if rng.random() < 0.5 else None,
+                  str(rng.choice(amps)), float(rng.uniform(*GAIN_RANGE_DB)))
+
+
+def confusers_of(rig: AmpRig, rng: np.random.Generator, pedals: list[str],
+                 amps: list[str]) -> list[AmpRig]:
+    """What a search meets beside `rig`: one attribute changed and the input gain re-set.
+
+    The pedal flipped (none for a pedal, a random pedal for none), an amp of another voicing,
+    and another capture of the same voicing (its gain knob); each at the rig's input gain
+    moved by up to CONFUSER_GAIN_DB, since the matcher sets the gain freely."""
+    def gain() -> float:
+        return float(np.clip(rig.gain_db + rng.uniform(-CONFUSER_GAIN_DB, CONFUSER_GAIN_DB),
+                             -12.0, 12.0))
+
+    flipped = None if rig.pedal else str(rng.choice(pedals))
+    voicing = voicing_of(rig.amp)
+    other_voicing = [a for a in amps if voicing_of(a) != voicing]
+    same_voicing = [a for a in amps if voicing_of(a) == voicing and a != rig.amp] or other_voicing
+    return [AmpRig(flipped, rig.amp, gain()),
+            AmpRig(rig.pedal, str(rng.choice(other_voicing)), gain()),
+            AmpRig(rig.pedal, str(rng.choice(same_voicing)), gain())]
+
+
+def training_rigs(n_rigs: int, rng: np.random.Generator, families: bool) -> list[AmpRig]:
+    """Random amp rigs; with `families`, in runs of FAMILY: a rig, then its confusers."""
+    pedals, amps, _ = training_gear()
+    if not families:
+        return [random_rig(rng, pedals, amps) for _ in range(n_rigs)]
+    rigs: list[AmpRig] = []
+    while len(rigs) < n_rigs:
+        rig = random_rig(rng, pedals, amps)
+        rigs += [rig, *confusers_of(rig, rng, pedals, amps)]
+    return rigs[:n_rigs - n_rigs % FAMILY]
+
+
+def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int, families: bool = False
                   ) -> tuple[np.ndarray, np.ndarray, list[AmpRig], list[str]]:
     """Frames of every amp rig × its performances × every training cabinet.
 
     Returns (frames: rigs × per_rig × cabinets × frames × bands, the performances each rig
-    played: rigs × per_rig, the amp rigs, the cabinets)."""
-    pedals, amps, irs = training_gear()
+    played: rigs × per_rig, the amp rigs, the cabinets). With `families` the rigs come in
+    runs of FAMILY (`training_rigs`)."""
+    _, _, irs = training_gear()
     rng = np.random.default_rng([TRAIN_SEED, 1])
     perfs = []
     for k in range(n_perfs):
@@ -97,9 +141,8 @@ def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int
                                  TRAIN_SECONDS, int(rng.integers(1_000_000)), PLAYING_LEVEL_DB))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         di = list(pool.map(lambda p: p.render(), perfs))
-    rigs = [AmpRig(str(rng.choice(pedals)) if rng.random() < 0.5 else None,
-                   str(rng.choice(amps)), float(rng.uniform(-8, 8))) for _ in range(n_rigs)]
-    played = np.array([rng.choice(n_perfs, per_rig, replace=False) for _ in range(n_rigs)])
+    rigs = training_rigs(n_rigs, rng, families)
+    played = np.array([rng.choice(n_perfs, per_rig, replace=False) for _ in rigs])
     ir_pow = np.array([ir_power(ir_samples(IRS / f"{i}.wav")) for i in irs])
 
     def work(i: int) -> np.ndarray:
@@ -120,10 +163,10 @@ def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         frames = []
-        for k, f in enumerate(pool.map(work, range(n_rigs))):
+        for k, f in enumerate(pool.map(work, range(len(rigs)))):
             frames.append(f)
             if (k + 1) % 50 == 0:
-                print(f"  rendered {k + 1}/{n_rigs} amp rigs ({time.perf_counter() - t0:.0f} s)",
+                print(f"  rendered {k + 1}/{len(rigs)} amp rigs ({time.perf_counter() - t0:.0f} s)",
                       flush=True)
     return np.array(frames), played, rigs, irs
 
@@ -178,8 +221,25 @@ def _augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.maximum(y, REL_FLOOR_DB).astype(np.float32)
 
 
-def train(frames: np.ndarray, steps: int, batch: int, crop: int, seed: int) -> Embedder:
-    """Contrastive training: each sample is one (amp rig, cabinet) with two performances."""
+def batch_rigs(n_rigs: int, n_cabs: int, batch: int, hard: float, rng: np.random.Generator
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The (rig, cabinet) pairs of one batch: a share `hard` of it whole families (training
+    rigs in runs of FAMILY: a rig and its confusers) through one cabinet each, so that the
+    confusers a search meets are among each other's negatives; the rest random."""
+    n_families = int(round(hard * batch / FAMILY))
+    family = rng.choice(n_rigs // FAMILY, n_families, replace=False) if n_families else []
+    hard_rigs = np.array([f * FAMILY + k for f in family for k in range(FAMILY)], dtype=int)
+    rest = np.setdiff1d(np.arange(n_rigs), hard_rigs)
+    rig = np.concatenate([hard_rigs, rng.choice(rest, batch - len(hard_rigs), replace=False)])
+    cab = rng.integers(n_cabs, size=batch)
+    cab[:len(hard_rigs)] = np.repeat(cab[:n_families], FAMILY)
+    return rig, cab
+
+
+def train(frames: np.ndarray, steps: int, batch: int, crop: int, seed: int,
+          hard: float = 0.0) -> Embedder:
+    """Contrastive training: each sample is one (amp rig, cabinet) with two performances
+    (with `hard` > 0 the frames' rigs come in families, `batch_rigs`)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n_rigs, per_rig, n_cabs, n_frames, bands = frames.shape
@@ -188,8 +248,7 @@ def train(frames: np.ndarray, steps: int, batch: int, crop: int, seed: int) -> E
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
     t0 = time.perf_counter()
     for step in range(steps):
-        rig = rng.choice(n_rigs, batch, replace=False)
-        cab = rng.integers(n_cabs, size=batch)
+        rig, cab = batch_rigs(n_rigs, n_cabs, batch, hard, rng)
         views: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         for r, c in zip(rig, cab, strict=True):
             for side, p in enumerate(rng.choice(per_rig, 2, replace=False)):
@@ -231,6 +290,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=96)
     parser.add_argument("--crop", type=int, default=50, help="training excerpt, 60 ms frames")
+    parser.add_argument("--hard", type=float, default=0.0,
+                        help="share of each batch drawn as a rig with its confusers (pedal "
+                             "flipped, another voicing, another capture); 0 = all random")
     parser.add_argument("--jobs", type=int, default=2)
 
 
@@ -238,16 +300,18 @@ def build(args: argparse.Namespace, cache: Path | None = None) -> Embedder:
     """Renders (or reads from `cache`) the training frames and trains the network."""
     torch.set_num_threads(args.jobs)
     frames = None
+    families = args.hard > 0
     if cache is not None and cache.exists():
         frames = np.load(cache)["frames"]
     if frames is None:
         print(f"rendering {args.rigs} training rigs × {args.per_rig} performances", flush=True)
-        frames = training_data(args.rigs, args.performances, args.per_rig, args.jobs)[0]
+        frames = training_data(args.rigs, args.performances, args.per_rig, args.jobs,
+                               families)[0]
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             np.savez(cache, frames=frames)
     print(f"training on {frames.shape} frames", flush=True)
-    return train(frames, args.steps, args.batch, args.crop, TRAIN_SEED)
+    return train(frames, args.steps, args.batch, args.crop, TRAIN_SEED, args.hard)
 
 
 def main(argv: list[str] | None = None) -> int:
