@@ -11,7 +11,13 @@ sometimes a reverb smear, as a produced track has. Some gear is left out of trai
 voicings, four pedals, three cabinets) so that `benchmarks/embedding_study.py` can say how the
 embedding hears gear it never heard, as it will in a user's own NAM folder.
 
+With `--hard` a share of each batch is families: a rig beside the confusers the matcher's search
+meets (its pedal flipped, another voicing, another capture of its voicing, each at a re-set
+input gain), so that those are among its negatives. On the identifiability renders it did no
+better than random batches (docs/identification_studies.md); the shipped weights use none.
+
     python -m tonematch.library.rig_embedding_build     # writes tonematch/data/rig_embedding.npz
+    python -m tonematch.library.rig_embedding_build --rigs 1200 --hard 0.5 --out /tmp/hard.npz
 """
 
 from __future__ import annotations
