@@ -13,6 +13,8 @@ the same renders; queries are also split by whether their rig holds gear trainin
 
     python benchmarks/embedding_study.py            # writes results/embedding_study.json
     python benchmarks/embedding_study.py --model-out tonematch/data/rig_embedding.npz
+    python benchmarks/embedding_study.py --rigs 1200 --hard 0.5 \
+        --out benchmarks/results/embedding_study_hard.json     # batches with the confusers
 """
 
 from __future__ import annotations
@@ -147,9 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     parser.add_argument("--model-out", type=Path,
                         help="also write the trained network (as tonematch/data/rig_embedding.npz)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "embedding_study.json",
+                        help="results JSON (default: results/embedding_study.json)")
     args = parse_guarded(parser, argv)
     t0 = time.perf_counter()
-    settings = {k: v for k, v in vars(args).items() if k not in ("model_out", "allow_dirty")}
+    settings = {k: v for k, v in vars(args).items()
+                if k not in ("model_out", "allow_dirty", "out")}
     kind = "families" if args.hard > 0 else "random"
     model = build(args, CACHE / f"train_{args.rigs}x{args.performances}x{args.per_rig}_{kind}.npz")
     if args.model_out:
@@ -170,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
                   "unseen": {"voicings": UNSEEN_VOICINGS, "pedals": UNSEEN_PEDALS,
                              "irs": UNSEEN_IRS},
                   "seconds": round(time.perf_counter() - t0, 1), "results": table}
-        out = RESULTS / "embedding_study.json"
-        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
