@@ -13,6 +13,8 @@ file are rounded to 4 decimals, which can flip a near tie).
     python benchmarks/embedding_ceiling.py --audio /tmp/r --descriptors /tmp/d.json
     python benchmarks/embedding_ceiling.py --audio /tmp/r --descriptors /tmp/d.json \\
         --embedding /tmp/candidate.npz --out /tmp/candidate_ceiling.json
+    python benchmarks/embedding_ceiling.py --audio /tmp/r --descriptors /tmp/d.json \\
+        --gain-window 2      # confusers at the input gain nearest the hidden rig's only
 """
 
 from __future__ import annotations
@@ -34,9 +36,27 @@ from tonematch.rig_embedding import EMBEDDING_FILE, RigEmbedder, load_embedder
 from tonematch.rig_metric import RigMetric
 
 
+def hidden_gain_db(case: dict[str, Any]) -> float:
+    """The hidden rig's input gain: every cabinet confuser keeps it."""
+    return float(case["cabinet"]["confusers"][0][3])
+
+
+def near_gain(case: dict[str, Any], attribute: str, window_db: float | None) -> np.ndarray:
+    """Indices of the attribute's confusers whose input gain lies within window_db of the
+    hidden rig's (all of them when None)."""
+    confusers = case[attribute]["confusers"]
+    if window_db is None:
+        return np.arange(len(confusers))
+    gain = hidden_gain_db(case)
+    return np.array([k for k, c in enumerate(confusers) if abs(c[3] - gain) <= window_db],
+                    dtype=int)
+
+
 def case_lost(case: dict[str, Any], renders: Path, embedder: RigEmbedder,
-              attributes: list[str], weight: float) -> dict[str, list[bool]]:
-    """One case: per attribute, which references some confuser wins."""
+              attributes: list[str], weight: float,
+              gain_window_db: float | None = None) -> dict[str, list[bool]]:
+    """One case: per attribute, which references some confuser wins (with `gain_window_db`,
+    only confusers within that many dB of the hidden rig's input gain compete)."""
     path = renders / f"{case['case']}.npz"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no renders for case {case['case']} (run "
@@ -50,9 +70,15 @@ def case_lost(case: dict[str, Any], renders: Path, embedder: RigEmbedder,
         truth = heard(case["truth"]["descriptors"], [audio["truth"]])
         refs = heard(case["references"]["descriptors"], [audio[f"ref{k}"] for k in range(n_refs)])
         metric = RigMetric(np.asarray(case["precision"], dtype=np.float64))
-        return {a: lost_on_references(metric, truth, refs,
-                                      heard(case[a]["descriptors"], audio[a]), weight)
-                for a in attributes}
+        out = {}
+        for a in attributes:
+            keep = near_gain(case, a, gain_window_db)
+            if len(keep) == 0:  # nothing competes within the window
+                out[a] = [False] * n_refs
+                continue
+            confusers = heard(np.asarray(case[a]["descriptors"])[keep], audio[a][keep])
+            out[a] = lost_on_references(metric, truth, refs, confusers, weight)
+        return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weight", type=float, default=EMBEDDING_WEIGHT,
                         help=f"embedding distance weight (default {EMBEDDING_WEIGHT}, as the "
                         "grid ranks)")
+    parser.add_argument("--gain-window", type=float, metavar="DB",
+                        help="only confusers whose input gain lies within DB of the hidden "
+                        "rig's compete (what knowing the input gain would be worth)")
     parser.add_argument("--out", type=Path, help="also write the ceilings here (JSON)")
     args = parser.parse_args(argv)
     try:
@@ -80,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     lost: dict[str, list[bool]] = {a: [] for a in attributes}
     for k, case in enumerate(cases):
         try:
-            found = case_lost(case, args.audio, embedder, attributes, args.weight)
+            found = case_lost(case, args.audio, embedder, attributes, args.weight,
+                              args.gain_window)
         except (OSError, KeyError, zipfile.BadZipFile) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -89,15 +119,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{k + 1}/{len(cases)}] {case['case']}: lost on "
               + ", ".join(f"{a} {sum(found[a])}/{len(found[a])}" for a in attributes), flush=True)
     ceilings = {a: round(100.0 * (1 - sum(v) / len(v)), 1) for a, v in lost.items()}
+    window = "" if args.gain_window is None else f", confusers within {args.gain_window:g} dB"
     print(f"embedding {args.embedding}, weight {args.weight:g}, split {data.get('split')}, "
-          f"{len(cases)} cases")
+          f"{len(cases)} cases{window}")
     print("| attribute | ceiling |\n|---|---:|")
     for a, c in ceilings.items():
         print(f"| {a} | {c} % |")
     if args.out:
         args.out.write_text(json.dumps({
             **provenance(), "split": data.get("split"), "embedding": str(args.embedding),
-            "weight": args.weight, "cases": len(cases), "ceiling_pct": ceilings,
+            "weight": args.weight, "gain_window_db": args.gain_window, "cases": len(cases),
+            "ceiling_pct": ceilings,
             "seconds": round(time.perf_counter() - t0, 1)}, indent=1) + "\n", encoding="utf-8")
     return 0
 
