@@ -6,6 +6,7 @@ pedals, amps and cabinets with the engine's chain.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,10 @@ from tonematch.library.gear import voicing_of
 from tonematch.library.performances import Performance
 from tonematch.library.rig_embedding_build import (
     CONFUSER_GAIN_DB,
+    CONFUSER_GAIN_LIMIT_DB,
     FAMILY,
     Embedder,
+    add_arguments,
     batch_rigs,
     confusers_of,
     random_rig,
@@ -141,15 +144,16 @@ def test_training_confusers_change_one_attribute_each():
         assert other_capture.pedal == rig.pedal and other_capture.amp != rig.amp
         assert voicing_of(other_capture.amp) == voicing_of(rig.amp)
         for c in (flipped, other_voicing, other_capture):
-            assert abs(c.gain_db - rig.gain_db) <= CONFUSER_GAIN_DB and abs(c.gain_db) <= 12.0
+            assert abs(c.gain_db - rig.gain_db) <= CONFUSER_GAIN_DB
+            assert abs(c.gain_db) <= CONFUSER_GAIN_LIMIT_DB
 
 
 def test_hard_batches_hold_whole_families_through_one_cabinet():
     rng = np.random.default_rng(6)
     rigs = training_rigs(40, rng, families=True)
     assert len(rigs) == 40
-    for head in rigs[::FAMILY]:  # each family: a rig, its pedal flipped, another voicing, …
-        k = rigs.index(head)
+    for k in range(0, len(rigs), FAMILY):  # a rig, its pedal flipped, another voicing, …
+        head = rigs[k]
         assert rigs[k + 1].amp == head.amp and (rigs[k + 1].pedal is None) != (head.pedal is None)
         assert voicing_of(rigs[k + 2].amp) != voicing_of(head.amp)
     rig, cab = batch_rigs(n_rigs=40, n_cabs=10, batch=16, hard=0.5, rng=rng)
@@ -160,3 +164,12 @@ def test_hard_batches_hold_whole_families_through_one_cabinet():
         assert len(set(cab[f * FAMILY:(f + 1) * FAMILY].tolist())) == 1
     plain, _ = batch_rigs(n_rigs=40, n_cabs=10, batch=16, hard=0.0, rng=rng)
     assert len(set(plain.tolist())) == 16
+
+
+def test_a_hard_share_outside_zero_to_one_is_refused(capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["--hard", "0.5"]).hard == 0.5
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--hard", "2"])
+    assert "2 is not a share between 0 and 1" in capsys.readouterr().err

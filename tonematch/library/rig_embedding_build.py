@@ -89,7 +89,8 @@ class AmpRig:
 
 FAMILY = 4  # a rig and its three confusers: pedal flipped, another voicing, another capture
 GAIN_RANGE_DB = (-8.0, 8.0)
-CONFUSER_GAIN_DB = 8.0  # a confuser's input gain: the rig's, moved by up to this much
+CONFUSER_GAIN_DB = 8.0  # a confuser's input gain: the rig's, moved by up to this much,
+CONFUSER_GAIN_LIMIT_DB = 12.0  # within ±this (the gains the identifiability study tries)
 
 
 def random_rig(rng: np.random.Generator, pedals: list[str], amps: list[str]) -> AmpRig:
@@ -107,7 +108,7 @@ def confusers_of(rig: AmpRig, rng: np.random.Generator, pedals: list[str],
     moved by up to CONFUSER_GAIN_DB, since the matcher sets the gain freely."""
     def gain() -> float:
         return float(np.clip(rig.gain_db + rng.uniform(-CONFUSER_GAIN_DB, CONFUSER_GAIN_DB),
-                             -12.0, 12.0))
+                             -CONFUSER_GAIN_LIMIT_DB, CONFUSER_GAIN_LIMIT_DB))
 
     flipped = None if rig.pedal else str(rng.choice(pedals))
     voicing = voicing_of(rig.amp)
@@ -288,6 +289,13 @@ def save(model: Embedder, path: Path, settings: dict[str, object]) -> None:
              **{k: v.numpy() for k, v in model.state_dict().items()})
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The training settings, shared with the embedding study."""
     parser.add_argument("--rigs", type=int, default=800, help="amp rigs rendered for training")
@@ -296,7 +304,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=96)
     parser.add_argument("--crop", type=int, default=50, help="training excerpt, 60 ms frames")
-    parser.add_argument("--hard", type=float, default=0.0,
+    parser.add_argument("--hard", type=_share, default=0.0,
                         help="share of each batch drawn as a rig with its confusers (pedal "
                              "flipped, another voicing, another capture); 0 = all random")
     parser.add_argument("--jobs", type=int, default=2)
