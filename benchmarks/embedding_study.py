@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = {k: v for k, v in vars(args).items()
                 if k not in ("model_out", "allow_dirty", "out")}
     kind = "families" if args.hard > 0 else "random"
+    if args.guitar_eq > 0:
+        kind += f"_guitar{args.guitar_eq:g}"
     model = build(args, CACHE / f"train_{args.rigs}x{args.performances}x{args.per_rig}_{kind}.npz")
     if args.model_out:
         save(model, args.model_out, settings)

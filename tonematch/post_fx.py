@@ -42,13 +42,20 @@ class PostFxResult:
     evaluations: int
 
 
-def peak_gain_db(freqs: np.ndarray, f0: float, gain_db: float, q: float = PRE_EQ_Q) -> np.ndarray:
-    """Magnitude (dB) of the RBJ peaking biquad at the given frequencies."""
+def peak_coefficients(f0: float, gain_db: float, q: float = PRE_EQ_Q
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The RBJ peaking biquad at RATE: numerator and denominator, not normalised."""
     a = 10 ** (gain_db / 40)
     w0 = 2 * np.pi * f0 / RATE
     alpha = np.sin(w0) / (2 * q)
     b = np.array([1 + alpha * a, -2 * np.cos(w0), 1 - alpha * a])
     den = np.array([1 + alpha / a, -2 * np.cos(w0), 1 - alpha / a])
+    return b, den
+
+
+def peak_gain_db(freqs: np.ndarray, f0: float, gain_db: float, q: float = PRE_EQ_Q) -> np.ndarray:
+    """Magnitude (dB) of the RBJ peaking biquad at the given frequencies."""
+    b, den = peak_coefficients(f0, gain_db, q)
     z = np.exp(-1j * 2 * np.pi * np.asarray(freqs) / RATE)
     h = (b[0] + b[1] * z + b[2] * z**2) / (den[0] + den[1] * z + den[2] * z**2)
     return 20 * np.log10(np.abs(h))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from scipy.signal import sosfreqz
 
 from tonematch.grid_search import ir_frame_power
 from tonematch.library.gear import voicing_of
@@ -24,6 +25,7 @@ from tonematch.library.rig_embedding_build import (
     add_arguments,
     batch_rigs,
     confusers_of,
+    guitar_eq,
     random_rig,
     training_gear,
     training_rigs,
@@ -173,3 +175,28 @@ def test_a_hard_share_outside_zero_to_one_is_refused(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--hard", "2"])
     assert "2 is not a share between 0 and 1" in capsys.readouterr().err
+
+
+def test_the_guitar_eq_moves_body_and_pickup_bands_within_its_depth():
+    rng = np.random.default_rng(7)
+    freqs = np.geomspace(40.0, 16000.0, 400)
+    responses = []
+    for _ in range(30):
+        _, h = sosfreqz(guitar_eq(rng, 6.0), worN=freqs, fs=48000)
+        db = 20 * np.log10(np.abs(h))
+        assert np.max(np.abs(db)) <= 6.3  # the two peaks barely overlap
+        responses.append(db)
+    spread = np.std(responses, axis=0)
+    assert spread[np.argmin(np.abs(freqs - 250))] > 1.5  # the body band moves
+    assert spread[np.argmin(np.abs(freqs - 3000))] > 1.5  # and the pickup's
+    assert spread[np.argmin(np.abs(freqs - 40))] < 0.5  # the lowest string's root barely
+
+
+def test_a_guitar_eq_depth_outside_zero_to_twelve_db_is_refused(capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).guitar_eq == 0.0
+    assert parser.parse_args(["--guitar-eq", "6"]).guitar_eq == 6.0
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--guitar-eq", "-1"])
+    assert "-1 is not a depth between 0 and 12 dB" in capsys.readouterr().err

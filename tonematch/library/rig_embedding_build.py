@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.signal import sosfilt
 
 from tonematch._native import NamModel
 from tonematch.aligned import BANDS_PER_OCTAVE, LOW_HZ, N_BANDS, ir_power
@@ -39,6 +40,7 @@ from tonematch.grid_search import ir_samples
 from tonematch.library.gear import voicing_of
 from tonematch.library.performances import REGISTERS, SCALES, STYLES, Performance
 from tonematch.library.rig_metric_build import checkout_commit
+from tonematch.post_fx import peak_coefficients
 from tonematch.rig_embedding import (
     ACTIVE_DB,
     EMBEDDING_FILE,
@@ -119,6 +121,24 @@ def confusers_of(rig: AmpRig, rng: np.random.Generator, pedals: list[str],
             AmpRig(rig.pedal, str(rng.choice(same_voicing)), gain())]
 
 
+def _peak_sos(freq_hz: float, gain_db: float, q: float) -> np.ndarray:
+    """One peaking biquad (the pre-EQ's shape) as a second-order section."""
+    b, den = peak_coefficients(freq_hz, gain_db, q)
+    return np.concatenate([b, den])[None, :] / den[0]
+
+
+def guitar_eq(rng: np.random.Generator, depth_db: float) -> np.ndarray:
+    """A random filter before the rig that stands in for another guitar or pickup: a low peak
+    (body, 120–400 Hz) and a high one (the pickup's resonance, 1.5–6 kHz), each up to
+    ±`depth_db`. The DI side of a rig is not the same guitar twice in a user's hands, and the
+    drive hears the difference, so no after-the-rig EQ can teach it."""
+    low = _peak_sos(float(np.exp(rng.uniform(np.log(120), np.log(400)))),
+                    float(rng.uniform(-depth_db, depth_db)), float(rng.uniform(0.7, 1.5)))
+    high = _peak_sos(float(np.exp(rng.uniform(np.log(1500), np.log(6000)))),
+                     float(rng.uniform(-depth_db, depth_db)), float(rng.uniform(0.7, 2.5)))
+    return np.concatenate([low, high])
+
+
 def training_rigs(n_rigs: int, rng: np.random.Generator, families: bool) -> list[AmpRig]:
     """Random amp rigs; with `families`, in runs of FAMILY: a rig, then its confusers."""
     pedals, amps, _ = training_gear()
@@ -131,13 +151,15 @@ def training_rigs(n_rigs: int, rng: np.random.Generator, families: bool) -> list
     return rigs[:n_rigs - n_rigs % FAMILY]
 
 
-def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int, families: bool = False
+def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int, families: bool = False,
+                  guitar_eq_db: float = 0.0
                   ) -> tuple[np.ndarray, np.ndarray, list[AmpRig], list[str]]:
     """Frames of every amp rig × its performances × every training cabinet.
 
     Returns (frames: rigs × per_rig × cabinets × frames × bands, the performances each rig
     played: rigs × per_rig, the amp rigs, the cabinets). With `families` the rigs come in
-    runs of FAMILY (`training_rigs`)."""
+    runs of FAMILY (`training_rigs`); with `guitar_eq_db` every render's DI first passes a
+    random `guitar_eq` of that depth (drawn per rig, so the threads do not change it)."""
     _, _, irs = training_gear()
     rng = np.random.default_rng([TRAIN_SEED, 1])
     perfs = []
@@ -156,9 +178,12 @@ def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int, families: 
         rig = rigs[i]
         pedal = NamModel(str(MODELS / f"{rig.pedal}.nam")) if rig.pedal else None
         amp = NamModel(str(MODELS / f"{rig.amp}.nam"))
+        eq_rng = np.random.default_rng([TRAIN_SEED, 2, i])
         out = []
         for p in played[i]:
             x = di[p] * np.float32(10 ** (rig.gain_db / 20))
+            if guitar_eq_db > 0:
+                x = sosfilt(guitar_eq(eq_rng, guitar_eq_db), x).astype(np.float32)
             if pedal is not None:
                 pedal.reset()
                 x = pedal.process(x)
@@ -296,6 +321,13 @@ def _share(text: str) -> float:
     return value
 
 
+def _depth(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 12.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a depth between 0 and 12 dB")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The training settings, shared with the embedding study."""
     parser.add_argument("--rigs", type=int, default=800, help="amp rigs rendered for training")
@@ -307,6 +339,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hard", type=_share, default=0.0,
                         help="share of each batch drawn as a rig with its confusers (pedal "
                              "flipped, another voicing, another capture); 0 = all random")
+    parser.add_argument("--guitar-eq", type=_depth, default=0.0, metavar="DB",
+                        help="depth of a random low and high peak EQ on every render's DI, "
+                             "standing in for other guitars (0 = none)")
     parser.add_argument("--jobs", type=int, default=2)
 
 
@@ -320,7 +355,7 @@ def build(args: argparse.Namespace, cache: Path | None = None) -> Embedder:
     if frames is None:
         print(f"rendering {args.rigs} training rigs × {args.per_rig} performances", flush=True)
         frames = training_data(args.rigs, args.performances, args.per_rig, args.jobs,
-                               families)[0]
+                               families, args.guitar_eq)[0]
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             np.savez(cache, frames=frames)
