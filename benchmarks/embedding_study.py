@@ -15,6 +15,8 @@ the same renders; queries are also split by whether their rig holds gear trainin
     python benchmarks/embedding_study.py --model-out tonematch/data/rig_embedding.npz
     python benchmarks/embedding_study.py --rigs 1200 --hard 0.5 \
         --out benchmarks/results/embedding_study_hard.json     # batches with the confusers
+    python benchmarks/embedding_study.py --guitar-eq 6 \
+        --out benchmarks/results/embedding_study_guitar_eq.json  # other "guitars" before the rig
 """
 
 from __future__ import annotations

@@ -15,9 +15,13 @@ With `--hard` a share of each batch is families: a rig beside the confusers the 
 meets (its pedal flipped, another voicing, another capture of its voicing, each at a re-set
 input gain), so that those are among its negatives. On the identifiability renders it did no
 better than random batches (docs/identification_studies.md); the shipped weights use none.
+With `--guitar-eq DB` every render's DI first passes a random body and pickup peak EQ, so
+that a rig's two performances also come from two "guitars"; it did not carry the embedding
+to the held-out guitars either (the same document), and the shipped weights use none.
 
     python -m tonematch.library.rig_embedding_build     # writes tonematch/data/rig_embedding.npz
     python -m tonematch.library.rig_embedding_build --rigs 1200 --hard 0.5 --out /tmp/hard.npz
+    python -m tonematch.library.rig_embedding_build --guitar-eq 6 --out /tmp/guitars.npz
 """
 
 from __future__ import annotations
