@@ -30,6 +30,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +164,8 @@ def training_data(n_rigs: int, n_perfs: int, per_rig: int, jobs: int, families: 
     Returns (frames: rigs × per_rig × cabinets × frames × bands, the performances each rig
     played: rigs × per_rig, the amp rigs, the cabinets). With `families` the rigs come in
     runs of FAMILY (`training_rigs`); with `guitar_eq_db` every render's DI first passes a
-    random `guitar_eq` of that depth (drawn per rig, so the threads do not change it)."""
+    random `guitar_eq` of that depth, a new one for each performance (from a generator seeded
+    by the rig's index, so the threads do not change the draws)."""
     _, _, irs = training_gear()
     rng = np.random.default_rng([TRAIN_SEED, 1])
     perfs = []
@@ -318,18 +320,14 @@ def save(model: Embedder, path: Path, settings: dict[str, object]) -> None:
              **{k: v.numpy() for k, v in model.state_dict().items()})
 
 
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
-    return value
-
-
-def _depth(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 12.0:
-        raise argparse.ArgumentTypeError(f"{text} is not a depth between 0 and 12 dB")
-    return value
+def _within(low: float, high: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a number in [low, high], else a message naming what it should be."""
+    def parse(text: str) -> float:
+        value = float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not {what}")
+        return value
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -340,10 +338,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=96)
     parser.add_argument("--crop", type=int, default=50, help="training excerpt, 60 ms frames")
-    parser.add_argument("--hard", type=_share, default=0.0,
+    parser.add_argument("--hard", type=_within(0.0, 1.0, "a share between 0 and 1"),
+                        default=0.0,
                         help="share of each batch drawn as a rig with its confusers (pedal "
                              "flipped, another voicing, another capture); 0 = all random")
-    parser.add_argument("--guitar-eq", type=_depth, default=0.0, metavar="DB",
+    parser.add_argument("--guitar-eq", type=_within(0.0, 12.0, "a depth between 0 and 12 dB"),
+                        default=0.0, metavar="DB",
                         help="depth of a random low and high peak EQ on every render's DI, "
                              "standing in for other guitars (0 = none)")
     parser.add_argument("--jobs", type=int, default=2)
