@@ -84,6 +84,29 @@ def test_out_of_range_params_are_clamped_with_a_warning(tmp_path: Path) -> None:
     assert rig.params.reverb_wet == 0.7 and rig.params.delay_time_ms == 50.0
 
 
+def test_keys_the_reader_does_not_know_inside_rig_and_params_are_named(tmp_path: Path) -> None:
+    # A misspelt key leaves its slot or parameter at the default: the reader says so.
+    (tmp_path / "r.json").write_text(json.dumps(
+        {"rig": {"amp_nam_path": "/models/a.nam", "cab_path": "/irs/c.wav"},
+         "params": {"input_gain": 6.0, "delay_mix": 0.2}, "my_note": "kept"}))
+    with pytest.warns(UserWarning) as caught:
+        rig = read_rig(tmp_path / "r.json")
+    messages = [str(w.message) for w in caught]
+    assert any("rig.cab_path is not a rig key" in m and "r.json" in m for m in messages)
+    assert any("params.input_gain is not a parameter" in m for m in messages)
+    assert len(messages) == 2  # a top-level key of its own is carried, not warned about
+    assert rig.ir_path is None and rig.params.input_gain_db == 0.0
+    assert rig.params.delay_mix == 0.2 and rig.extra["my_note"] == "kept"
+
+
+def test_a_slot_left_empty_by_name_and_path_reads_as_no_gear(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(
+        {"rig": {"fx_nam": "", "fx_nam_path": None, "amp_nam": "a",
+                 "amp_nam_path": "/models/a.nam", "ir": "", "ir_path": None}}))
+    rig = read_rig(tmp_path / "r.json")
+    assert rig.fx_path is None and rig.ir_path is None and rig.amp_name == "a"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
@@ -92,6 +115,11 @@ def test_out_of_range_params_are_clamped_with_a_warning(tmp_path: Path) -> None:
         ('{"params": {}}', "missing the 'rig' object"),
         ('{"rig": {}, "params": {"delay_mix": "lots"}}', "params.delay_mix must be a finite"),
         ('{"rig": {"amp_nam_path": 5}}', "rig.amp_nam_path must be a path"),
+        # A path typed into the name key would otherwise play the DI through no amp.
+        ('{"rig": {"amp_nam": "/models/amp.nam"}}',
+         'rig.amp_nam names "/models/amp.nam" but rig.amp_nam_path is missing'),
+        ('{"rig": {"ir": "cab_4x12", "ir_path": null}}',
+         'rig.ir names "cab_4x12" but rig.ir_path is missing'),
         ('{"rig": {}, "loss": "low"}', "'loss' must be a finite number or null"),
         ('{"rig": {}, "warnings": [1]}', "'warnings' must be a list of strings"),
         ('{"rig": {}, "params": {"delay_mix": 1' + "0" * 400 + '}}', "number too large"),

@@ -89,10 +89,42 @@ RigSlot parseSlot(const Json& rig, const Slot& slot, const std::string& source,
   return out;
 }
 
+// The gear loads from the *_path keys; the name keys only say what the file is. A slot named
+// without its path (a path typed into the name key) would play as an empty slot: the DI through
+// no amp, with nothing said. Keys the rig object does not hold are noted: a misspelt path key
+// is the same trap.
+void checkSlotKeys(const Json& rigObject, const std::string& source, RigDocument& rig) {
+  for (const Slot& slot : kSlots) {
+    auto it = rigObject.find(slot.nameKey);
+    if (it == rigObject.end() || !it->is_string() || it->get_ref<const std::string&>().empty() ||
+        !(rig.*slot.member).empty())
+      continue;
+    fail(source, std::string("rig.") + slot.nameKey + " names \"" +
+                     it->get_ref<const std::string&>().substr(0, 80) + "\" but rig." +
+                     slot.pathKey + " is missing: the gear is loaded from the *_path keys");
+  }
+  for (const auto& [key, value] : rigObject.items()) {
+    const bool known = std::any_of(std::begin(kSlots), std::end(kSlots), [&](const Slot& s) {
+      return key == s.nameKey || key == s.pathKey;
+    });
+    if (!known)
+      rig.readNotes.push_back(source + ": rig." + key.substr(0, 60) +
+                              " is not a rig key (fx_nam_path, amp_nam_path, ir_path and their "
+                              "names fx_nam, amp_nam, ir); ignored");
+  }
+}
+
 void parseParams(const Json& doc, const std::string& source, RigDocument& rig) {
   auto it = doc.find("params");
   if (it == doc.end()) return;  // every parameter at its default
   if (!it->is_object()) fail(source, "'params' must be an object");
+  for (const auto& [key, value] : it->items()) {
+    const bool known = std::any_of(std::begin(kParams), std::end(kParams),
+                                   [&](const ParamSpec& p) { return key == p.jsonKey; });
+    if (!known)
+      rig.readNotes.push_back(source + ": params." + key.substr(0, 60) +
+                              " is not a parameter (README lists them); ignored");
+  }
   for (std::size_t i = 0; i < kParamCount; ++i) {
     const ParamSpec& spec = kParams[i];
     auto v = it->find(spec.jsonKey);
@@ -134,6 +166,7 @@ RigDocument parseObject(const Json& doc, const std::string& source, const std::s
 
   RigDocument rig;
   for (const Slot& slot : kSlots) rig.*slot.member = parseSlot(*rigIt, slot, source, baseDir);
+  checkSlotKeys(*rigIt, source, rig);
   parseParams(doc, source, rig);
   parseMatchEq(doc, source, rig);
   if (auto it = doc.find("loss"); it != doc.end() && !it->is_null()) {
