@@ -32,6 +32,12 @@ HEADROOM_DB = 1.0
 # such a rig is the wrong rig, and the matcher prefers one that reaches the level).
 MAX_LIMITING_DB = 12.0
 LIMITER_OFF_DB = RANGES["limiter_ceiling_db"].high  # the top of its range turns it off
+# The highest ceiling the limiter holds: a reference whose true peaks pass +1 dBTP (a clipped
+# recording, a decoded loud master) allows peaks above full scale, where the limiter's ceiling
+# cannot go (0 dB turns it off). It limits there instead of staying off and leaving the match
+# quieter than the reference by the difference of crest factors; a tenth of a dB under full
+# scale, the finest step a host's parameter display shows.
+LIMITER_TOP_DB = LIMITER_OFF_DB - 0.1
 LEVEL_PASSES = 4  # corrections of the level for what the limiter takes off
 LEVEL_TOLERANCE_LU = 0.2
 # A match further than this from the reference's loudness is not at its level (the target the
@@ -111,10 +117,12 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
         return LevelSetting(0.0)
     wanted = target.lufs - loudness
-    ceiling = target.ceiling_dbfs
+    if peak + wanted <= target.ceiling_dbfs:
+        return LevelSetting(_in_range(wanted))
+    ceiling = min(target.ceiling_dbfs, LIMITER_TOP_DB)
     limiter = RANGES["limiter_ceiling_db"]
-    if peak + wanted <= ceiling or not limiter.low <= ceiling < limiter.high:
-        return LevelSetting(_in_range(min(wanted, ceiling - peak)))
+    if ceiling < limiter.low:
+        return LevelSetting(_in_range(target.ceiling_dbfs - peak))
     most = ceiling - peak + MAX_LIMITING_DB
     setting = LevelSetting(_in_range(min(wanted, most)), round(ceiling, 2))
     if render_at is None:

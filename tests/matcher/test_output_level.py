@@ -15,6 +15,7 @@ from tonematch.level import (
     HEADROOM_DB,
     LEVEL_REACHED_LU,
     LIMITER_OFF_DB,
+    LIMITER_TOP_DB,
     MAX_LIMITING_DB,
     LevelSetting,
     LevelTarget,
@@ -123,10 +124,31 @@ def test_the_limiter_takes_at_most_its_limit_off_the_peaks():
     assert setting.limiter_ceiling_db == pytest.approx(target.ceiling_dbfs)
 
 
-def test_a_reference_above_full_scale_is_matched_without_the_limiter():
-    reference = _tone(-3.0)[0] * 2.0  # peaks at +3 dBFS: the ceiling is above the limiter's range
-    setting = level_setting(_tone(-30.0, crest=True), LevelTarget.of(reference))
+def test_a_reference_above_full_scale_lets_the_level_alone_peak_above_it():
+    reference = _tone(1.0)[0].copy()  # a tone peaking at +1 dBFS, a transient at +6
+    reference[RATE] = 2.0
+    target = LevelTarget.of(reference)
+    render = _tone(-30.0)
+    setting = level_setting(render, target)
     assert setting.limiter_ceiling_db == LIMITER_OFF_DB
+    assert peak_dbfs(render) + setting.output_level_db > 0.0
+
+
+def test_a_reference_above_full_scale_is_still_reached_by_limiting_under_it():
+    # A clipped recording or a decoded loud master: its ceiling is above the limiter's range,
+    # and a render with sharper attacks reaches its loudness only with the limiter, which holds
+    # the peaks just under full scale (before, it stayed off and the match played quieter).
+    reference = _tone(-4.0)[0].copy()  # sustained, with one transient at +2.3 dBFS
+    reference[RATE] = 1.3
+    target = LevelTarget.of(reference)
+    assert target.ceiling_dbfs > LIMITER_OFF_DB
+    di = _plucks()
+    render = _through_chain(di, LevelSetting(0.0))
+    setting = level_setting(render, target, partial(_through_chain, di))
+    assert setting.limiter_ceiling_db == pytest.approx(LIMITER_TOP_DB)
+    out = _through_chain(di, setting)
+    assert abs(level_miss_lu(out, target)) < LEVEL_REACHED_LU
+    assert peak_dbfs(out) <= LIMITER_TOP_DB + 1e-4
 
 
 # ---------------------------------------------------------------- true peaks
