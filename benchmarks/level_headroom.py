@@ -59,6 +59,7 @@ def level_module(commit: str | None) -> ModuleType:
     spec = importlib.util.spec_from_file_location("level_at", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
