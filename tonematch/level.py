@@ -112,7 +112,8 @@ def level_setting(render: np.ndarray, target: LevelTarget,
     a setting, e.g. `tonematch._native.apply_output_stages`) lets the level be corrected on the
     limited output, and the ceiling be lowered where the limited output's true peaks still pass
     the allowed. At most MAX_LIMITING_DB is taken off the peaks; beyond that the level gives
-    way, as without a limiter."""
+    way, as without a limiter. Where the reference allows peaks above full scale, which the
+    limiter cannot hold (LIMITER_TOP_DB), the level alone is chosen where it comes closer."""
     loudness, peak = _loudness_and_peak(render)
     if not (math.isfinite(loudness) and math.isfinite(target.lufs) and math.isfinite(peak)):
         return LevelSetting(0.0)
@@ -135,6 +136,14 @@ def level_setting(render: np.ndarray, target: LevelTarget,
         # The limiter holds the samples under its ceiling; lower it by what passed between them.
         lowered = max(limiter.low, round(setting.limiter_ceiling_db - over - 0.05, 2))
         setting = LevelSetting(setting.output_level_db, lowered)
+    if ceiling < target.ceiling_dbfs:
+        # Above full scale the level alone may raise the peaks to the reference's ceiling, and
+        # the limiter must take them under 0 dBFS: where the rig's peaks stand out so far that
+        # it would take more than it may, the level alone comes closer.
+        plain = LevelSetting(_in_range(target.ceiling_dbfs - peak))
+        if abs(level_miss_lu(render_at(plain), target)) < abs(
+                level_miss_lu(render_at(setting), target)):
+            return plain
     return setting
 
 

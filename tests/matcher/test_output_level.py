@@ -151,6 +151,26 @@ def test_a_reference_above_full_scale_is_still_reached_by_limiting_under_it():
     assert peak_dbfs(out) <= LIMITER_TOP_DB + 1e-4
 
 
+
+def test_above_full_scale_the_level_alone_wins_where_the_limiter_may_not_take_enough():
+    # Short plucks under a reference whose ceiling is 5 dB above full scale: the limiter, held
+    # under 0 dBFS and to at most MAX_LIMITING_DB, comes out quieter than the level alone with
+    # the peaks raised to the reference's ceiling; the level alone is chosen.
+    reference = _tone(0.0)[0].copy()
+    reference[RATE] = 2.0
+    target = LevelTarget.of(reference)
+    t = np.arange(4 * RATE) / RATE
+    tone = sum(np.sin(2 * np.pi * 146.8 * h * t) / h for h in range(1, 6))
+    di = (0.05 * np.exp(-(t % 0.5) * 12.0) * tone).astype(np.float32)
+    render = _through_chain(di, LevelSetting(0.0))
+    setting = level_setting(render, target, partial(_through_chain, di))
+    assert setting.limiter_ceiling_db == LIMITER_OFF_DB
+    out = _through_chain(di, setting)
+    assert 0.0 < true_peak_dbtp(out[0]) <= target.allowed_dbtp
+    loudest_limited = LevelSetting(LIMITER_TOP_DB - peak_dbfs(render) + MAX_LIMITING_DB,
+                                   LIMITER_TOP_DB)
+    assert level_miss_lu(out, target) < level_miss_lu(_through_chain(di, loudest_limited), target)
+
 # ---------------------------------------------------------------- true peaks
 
 
