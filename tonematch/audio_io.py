@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +32,10 @@ CLIP_LEVEL = 0.999
 MIN_RATE, MAX_RATE = 8000, 384000  # what the plugin accepts too
 MAX_CHANNELS = 64
 BLOCK_SECONDS = 10.0  # long files are scanned in blocks of this length, never decoded whole
+# A channel this far under the loudest one holds no part of the recording: an interface's
+# second input left open beside the guitar's. Averaged in, it would halve the guitar (-6 dB),
+# and the rig would be driven softer than the player plays into the plugin's mono input.
+SILENT_CHANNEL_DB = 30.0
 
 
 @dataclass
@@ -61,8 +66,8 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
             raise InputError(f"{path}: {role} file is empty")
         try:
             with interruptible_read(), sf.SoundFile(fh) as snd:
-                data, rate, channels, seconds, clipped = _read_window(snd, path, role,
-                                                                      max_seconds)
+                data, rate, channels, seconds, clipped, weights = _read_window(
+                    snd, path, role, max_seconds)
         except InputError:
             raise
         except (RuntimeError, OSError, sf.LibsndfileError, TypeError, ValueError) as err:
@@ -70,7 +75,7 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
             raise InputError(f"{path}: cannot read {role} as audio ({reason})") from None
     notes: list[str] = []
     if channels > 1:
-        notes.append(f"{path.name}: {channels} channels mixed to mono")
+        notes.append(_mixing_note(path, weights))
     if clipped > 0.001:
         notes.append(f"{path.name}: {100 * clipped:.1f}% of samples are clipped")
     if seconds < MIN_SECONDS:
@@ -92,20 +97,46 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
     return Audio(mono, path, int(rate), channels, notes)
 
 
-def _mono_block(snd: sf.SoundFile, frames: int, path: Path, role: str) -> tuple[np.ndarray, int]:
-    """The next `frames` frames mixed to mono, and how many samples are clipped."""
+def _block(snd: sf.SoundFile, frames: int, path: Path, role: str) -> tuple[np.ndarray, int]:
+    """The next `frames` frames (frames × channels) and how many samples are clipped."""
     block = snd.read(frames, dtype="float32", always_2d=True)
     if not np.all(np.isfinite(block)):
         bad = int(np.count_nonzero(~np.isfinite(block)))
         raise InputError(f"{path}: {role} contains {bad} NaN or infinite samples")
-    clipped = int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
-    mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
-    return np.ascontiguousarray(mono, dtype=np.float32), clipped
+    return block, int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
 
 
-def _read_window(snd: sf.SoundFile, path: Path, role: str,
-                 max_seconds: float) -> tuple[np.ndarray, int, int, float, float]:
-    """(mono samples of the loudest max_seconds, rate, channels, file seconds, clipped share)."""
+def channel_weights(power: np.ndarray) -> np.ndarray:
+    """How each channel is mixed to mono, from each channel's mean power: the average of those
+    within SILENT_CHANNEL_DB of the loudest, the rest left out."""
+    power = np.asarray(power, dtype=np.float64)
+    keep = power >= power.max() * 10 ** (-SILENT_CHANNEL_DB / 10)
+    return keep / np.count_nonzero(keep)
+
+
+def _mix(block: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    mono = block[:, 0] if len(weights) == 1 else block @ weights.astype(np.float32)
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def _mixing_note(path: Path, weights: np.ndarray) -> str:
+    used = [i + 1 for i, w in enumerate(weights) if w > 0]
+    if len(used) == len(weights):
+        return f"{path.name}: {len(weights)} channels mixed to mono"
+    left = [i + 1 for i, w in enumerate(weights) if w == 0]
+
+    def named(channels: list[int]) -> str:
+        return ("channel " if len(channels) == 1 else "channels ") + ", ".join(map(str, channels))
+
+    return (f"{path.name}: {named(left)} silent (over {SILENT_CHANNEL_DB:g} dB under the "
+            f"loudest) and left out; {named(used)} used, at full level, as a mono input plays "
+            "it")
+
+
+def _read_window(snd: sf.SoundFile, path: Path, role: str, max_seconds: float
+                 ) -> tuple[np.ndarray, int, int, float, float, np.ndarray]:
+    """(mono samples of the loudest max_seconds, rate, channels, file seconds, clipped share,
+    channel weights)."""
     rate, channels, frames = int(snd.samplerate), int(snd.channels), int(snd.frames)
     if not MIN_RATE <= rate <= MAX_RATE:
         raise InputError(f"{path}: {role} has an unsupported sample rate of {rate} Hz "
@@ -117,20 +148,27 @@ def _read_window(snd: sf.SoundFile, path: Path, role: str,
         raise InputError(f"{path}: {role} holds no samples")
     seconds = frames / rate
     if seconds <= max_seconds:
-        mono, clipped = _mono_block(snd, frames, path, role)
-        if len(mono) == 0:
+        block, clipped = _block(snd, frames, path, role)
+        if len(block) == 0:
             raise InputError(f"{path}: {role} holds no samples")
-        return mono, rate, channels, len(mono) / rate, clipped / (len(mono) * channels)
-    # Long file: per-second energies in one pass over blocks (NaN checked on the way), then only
-    # the loudest window is read again; the same window loudest_window() would choose.
-    energy: list[np.ndarray] = []
-    clipped = 0
+        weights = channel_weights(np.mean(np.square(block, dtype=np.float64), axis=0))
+        return (_mix(block, weights), rate, channels, len(block) / rate,
+                clipped / (len(block) * channels), weights)
+    # Long file: which channels to mix (one pass over blocks, NaN checked on the way), then
+    # per-second energies of the mix, then only the loudest window is read again; the same
+    # window loudest_window() would choose.
     step = int(BLOCK_SECONDS) * rate  # whole seconds, so the per-second sums line up
-    done = 0
-    while done < frames:
-        mono, c = _mono_block(snd, min(step, frames - done), path, role)
-        if len(mono) == 0:
-            break
+    weights = np.ones(1)
+    if channels > 1:
+        power = np.zeros(channels)
+        for block, _ in _blocks(snd, frames, step, path, role):
+            power += np.sum(np.square(block, dtype=np.float64), axis=0)
+        weights = channel_weights(power)
+        snd.seek(0)
+    energy: list[np.ndarray] = []
+    clipped = done = 0
+    for block, c in _blocks(snd, frames, step, path, role):
+        mono = _mix(block, weights)
         clipped += c
         energy.append(np.add.reduceat(np.square(mono, dtype=np.float64),
                                       np.arange(0, len(mono), rate)))
@@ -140,8 +178,20 @@ def _read_window(snd: sf.SoundFile, path: Path, role: str,
     sums = np.convolve(per_second, np.ones(per_window), mode="valid")
     start = int(np.argmax(sums)) * rate
     snd.seek(start)
-    window, _ = _mono_block(snd, int(max_seconds * rate), path, role)
-    return window, rate, channels, done / rate, clipped / (done * channels)
+    window = _mix(_block(snd, int(max_seconds * rate), path, role)[0], weights)
+    return window, rate, channels, done / rate, clipped / (done * channels), weights
+
+
+def _blocks(snd: sf.SoundFile, frames: int, step: int, path: Path,
+            role: str) -> Iterator[tuple[np.ndarray, int]]:
+    """The file from the current position in blocks of `step` frames, with their clip counts."""
+    done = 0
+    while done < frames:
+        block, c = _block(snd, min(step, frames - done), path, role)
+        if len(block) == 0:
+            break
+        yield block, c
+        done += len(block)
 
 
 def rms(x: np.ndarray) -> float:

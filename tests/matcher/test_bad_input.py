@@ -89,6 +89,37 @@ def test_other_rates_and_stereo_become_mono_48k(tmp_path: Path) -> None:
     assert any("resampled" in n for n in audio.notes) and any("mono" in n for n in audio.notes)
 
 
+@pytest.mark.parametrize("other_db", [None, -60.0])
+def test_a_silent_channel_is_left_out_not_mixed_in_at_half_level(
+        tmp_path: Path, other_db: float | None) -> None:
+    # An interface's second input left open beside the guitar's: averaged in, the DI would
+    # reach the rig 6 dB softer than the guitar plays into the plugin's mono input.
+    x = _tone(3.0)
+    rng = np.random.default_rng(1)
+    other = (np.zeros_like(x) if other_db is None
+             else rng.normal(0.0, 10 ** (other_db / 20), len(x)).astype(np.float32))
+    audio = load_audio(write_wav(tmp_path / "one.wav", np.stack([other, x], axis=1)))
+    assert np.max(np.abs(audio.samples - x)) < 1e-3
+    assert any("channel 1 silent" in n and "channel 2 used" in n for n in audio.notes)
+
+
+def test_two_live_channels_are_still_averaged(tmp_path: Path) -> None:
+    x = _tone(3.0)
+    audio = load_audio(write_wav(tmp_path / "two.wav", np.stack([x, 0.1 * x], axis=1)))
+    assert np.max(np.abs(audio.samples - 0.55 * x)) < 1e-3  # 20 dB apart: both are playing
+    assert any("2 channels mixed to mono" in n for n in audio.notes)
+
+
+def test_a_long_file_leaves_its_silent_channel_out_too(tmp_path: Path) -> None:
+    x = np.tile(_tone(1.0), 6)
+    x[3 * RATE : 4 * RATE] *= 2.0  # the loudest second
+    audio = load_audio(write_wav(tmp_path / "long.wav", np.stack([x, 0 * x], axis=1)),
+                       max_seconds=2.0)
+    assert audio.seconds == pytest.approx(2.0)
+    assert np.max(np.abs(audio.samples)) == pytest.approx(np.max(np.abs(x)), rel=1e-3)
+    assert any("channel 2 silent" in n for n in audio.notes)
+
+
 def test_clipped_input_is_used_with_a_warning(tmp_path: Path) -> None:
     x = np.clip(_tone(3.0, level=3.0), -1, 1)
     audio = load_audio(write_wav(tmp_path / "clip.wav", x))

@@ -174,7 +174,8 @@ MatchOutcome MatchJob::runMatch() {
   // stdout and stderr merged: progress JSON on stdout, the CLI's "error: …" and Python's
   // warnings or tracebacks on stderr; handleLine tells them apart.
   auto child = std::make_shared<Subprocess>();
-  if (std::string whyNot; !child->start(args, whyNot)) return finish(MatchOutcome::Kind::Failed, whyNot);
+  if (std::string startError; !child->start(args, startError))
+    return finish(MatchOutcome::Kind::Failed, startError);
 
   // Reads block until data or EOF, so a reader thread collects lines while this thread hands
   // them on and watches Cancel, the timeout and the child itself.
