@@ -69,6 +69,9 @@ class ModelEntry:
     gain_class: str = ""  # one of GAIN_CLASSES
     fingerprint: dict[str, Any] = field(default_factory=dict)
     catalogued: bool = True  # False: kind and gain class were inferred (no manifest entry)
+    # The capture includes its cabinet (a "full rig": NAM gear_type amp_cab or amp_pedal_cab):
+    # it plays without an IR, as another cabinet after it would filter the sound twice.
+    cabinet: bool = False
 
 
 @dataclass
@@ -79,6 +82,12 @@ class IrEntry:
     name: str
 
 
+# What an amp whose capture includes its cabinet plays through: a unit impulse, which the
+# matcher scores like any IR and writes as an empty IR slot (the chain's bypass, the same sound).
+CAPTURED_CABINET = IrEntry(Path(__file__).resolve().parent / "data" / "no_cabinet.wav",
+                           "cabinet in the capture")
+
+
 @dataclass
 class Library:
     """The usable models and IRs, plus warnings about files that were skipped."""
@@ -87,6 +96,11 @@ class Library:
     pedals: list[ModelEntry]
     irs: list[IrEntry]
     warnings: list[str]
+
+    def irs_for(self, amp: ModelEntry) -> list[IrEntry]:
+        """The cabinets an amp may play through: the library's IRs, or only its own cabinet
+        where the capture includes one."""
+        return [CAPTURED_CABINET] if amp.cabinet else self.irs
 
 
 def assets_root() -> Path:
@@ -179,14 +193,26 @@ def catalogue(folder: Path) -> dict[str, dict[str, Any]] | None:
         return None
 
 
+# NAM metadata "gear_type" values: what each capture holds. A pedal and amp captured together
+# is an amp (a pedal slot before it would add a second amp); an amp with its cabinet is a full
+# rig, played without an IR.
+PEDAL_GEAR = ("pedal",)
+AMP_GEAR = ("amp", "pedal_amp", "preamp", "amp_cab", "amp_pedal_cab")
+CABINET_GEAR = ("amp_cab", "amp_pedal_cab")
+
+
 def _guess_kind(path: Path, meta: dict[str, Any]) -> str:
     gear = str(meta.get("gear_type", "")).lower()
-    if gear in ("pedal", "pedal_amp"):
+    if gear in PEDAL_GEAR:
         return "pedal"
-    if gear in ("amp", "amp_cab", "amp_pedal_cab", "preamp"):
+    if gear in AMP_GEAR:
         return "amp"
     lower = path.stem.lower()
     return "pedal" if any(w in lower for w in PEDAL_WORDS) else "amp"
+
+
+def _has_cabinet(meta: dict[str, Any]) -> bool:
+    return str(meta.get("gear_type", "")).lower() in CABINET_GEAR
 
 
 def infer_gain_class(meta: dict[str, Any], fingerprint: dict[str, Any]) -> str:
@@ -353,6 +379,7 @@ def _index_file(path: Path, probe: np.ndarray) -> dict[str, Any]:
         meta = _nam_metadata(path)
         record["fingerprint"] = fingerprint_model(path, probe)
         record["kind"] = _guess_kind(path, meta)
+        record["cabinet"] = _has_cabinet(meta)
         record["gain_class"] = infer_gain_class(meta, record["fingerprint"])
     except ValueError as err:
         message = str(err)
@@ -384,6 +411,10 @@ def index_models(
             continue
         hit = cached.get(key)
         if hit and hit.get("stamp") == stamp:
+            if "skip" not in hit and "cabinet" not in hit:
+                # Indexed before captured cabinets were read: the metadata says, no probe needed.
+                meta = _nam_metadata(path)
+                hit = {**hit, "kind": _guess_kind(path, meta), "cabinet": _has_cabinet(meta)}
             fresh[key] = hit
         else:
             stale.append(path)
@@ -420,8 +451,10 @@ def index_models(
         if manifest is not None and entry is None:
             notes.append(f"{path}: not in {folder / 'manifest.json'}; treated as {kind}, "
                          f"{gain_class} (inferred from its metadata, name and fingerprint)")
-        entries.append(ModelEntry(path, path.stem, "pedal" if kind == "pedal" else "amp",
-                                  gain_class, record["fingerprint"], entry is not None))
+        kind = "pedal" if kind == "pedal" else "amp"
+        cabinet = kind == "amp" and bool((entry or record).get("cabinet", False))
+        entries.append(ModelEntry(path, path.stem, kind, gain_class, record["fingerprint"],
+                                  entry is not None, cabinet))
     if fresh != cached or _journal_path(cache_file).exists():
         try:
             # The compacted index replaces the journal atomically: readers see one or the other.
@@ -531,6 +564,7 @@ def load_library(model_dirs: list[Path], ir_dirs: list[Path],
 def main_list(library: Library, out: Any = sys.stdout) -> None:
     """Prints the library as a table."""
     for e in library.amps + library.pedals:
-        print(f"{e.kind:6} {e.gain_class or '-':10} {e.name}  ({e.path})", file=out)
+        held = "  [cabinet in the capture: played without an IR]" if e.cabinet else ""
+        print(f"{e.kind:6} {e.gain_class or '-':10} {e.name}  ({e.path}){held}", file=out)
     for ir in library.irs:
         print(f"{'ir':6} {'-':10} {ir.name}  ({ir.path})", file=out)

@@ -26,7 +26,15 @@ from tonematch.level import (
     level_miss_lu,
     level_setting,
 )
-from tonematch.library_index import GAIN_CLASSES, Library, ModelEntry, load_library, probe_level_db
+from tonematch.library_index import (
+    CAPTURED_CABINET,
+    GAIN_CLASSES,
+    IrEntry,
+    Library,
+    ModelEntry,
+    load_library,
+    probe_level_db,
+)
 from tonematch.loss import LossParts, tone_loss
 from tonematch.match_eq import fit_after_post_fx, fit_same_part
 from tonematch.pedal_check import reference_halves
@@ -112,8 +120,10 @@ class Candidate:
 
 def _rig(scored: grid.Scored, params: RigParams) -> Rig:
     c = scored.combo
-    return Rig(amp_path=c.amp.path, ir_path=scored.ir.path,
-               fx_path=c.pedal.path if c.pedal else None, params=params)
+    # An amp whose capture includes its cabinet plays with the IR slot empty.
+    ir = None if scored.ir.path == CAPTURED_CABINET.path else scored.ir.path
+    return Rig(amp_path=c.amp.path, ir_path=ir, fx_path=c.pedal.path if c.pedal else None,
+               params=params)
 
 
 def _rig_json(c: Candidate) -> dict[str, object]:
@@ -315,7 +325,8 @@ def _choose_cabinets(top: list[grid.Scored], renders: Renders, library: Library,
     """
     def choose(s: grid.Scored) -> grid.Scored:
         out = renders[s.combo.key]
-        chosen = grid.approx_scores(out, s.combo, library.irs, ref, chosen_cabinet=True)[0]
+        chosen = grid.approx_scores(out, s.combo, library.irs_for(s.combo.amp), ref,
+                                    chosen_cabinet=True)[0]
         return s if chosen.ir.path == s.ir.path else grid.exact_score(out, chosen, ref)
 
     return grid.run_parallel(choose, top, options.jobs)
@@ -358,7 +369,7 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
 
     def score_combo(combo: grid.Combo) -> tuple[np.ndarray, list[grid.Scored]]:
         out = grid.render_combo(pool, combo, excerpt, pedal_outs[combo.key[0], combo.key[2]])
-        return out, grid.approx_scores(out, combo, library.irs, ref)
+        return out, grid.approx_scores(out, combo, library.irs_for(combo.amp), ref)
 
     results = grid.run_parallel(score_combo, combos, options.jobs, lambda: progress.step())
     renders = {c.key: r[0] for c, r in zip(combos, results, strict=True)}
@@ -374,8 +385,8 @@ def _search(excerpt: np.ndarray, ref: Features, ref_halves: tuple[Features, Feat
     # The cabinet metric chooses each shortlisted render's cabinet before the exact scores
     # rank them, so the three amps are chosen with the cabinets they will be heard through.
     chosen = grid.run_parallel(
-        lambda s: grid.approx_scores(renders[s.combo.key], s.combo, library.irs, ref,
-                                     chosen_cabinet=True)[0], shortlist, options.jobs)
+        lambda s: grid.approx_scores(renders[s.combo.key], s.combo, library.irs_for(s.combo.amp),
+                                     ref, chosen_cabinet=True)[0], shortlist, options.jobs)
     shortlist = list({(s.combo.key, s.ir.name): s for s in chosen}.values())
     progress.stage("exact", len(shortlist), "scoring the best cabinets exactly")
     exact = grid.run_parallel(lambda s: grid.exact_score(renders[s.combo.key], s, ref),
@@ -409,16 +420,13 @@ def _render_fronts(fronts: list[tuple[ModelEntry | None, float]], excerpt: np.nd
         strict=True))
 
 
-def _ir_powers(library: Library) -> list[np.ndarray]:
-    return [aligned.ir_power(grid.ir_samples(ir.path)) for ir in library.irs]
-
-
 def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
-                  ir_powers: list[np.ndarray]) -> tuple[int, float]:
-    """The cabinet (index into the library's IRs) the frames prefer for this amp output."""
-    d = lined_up.distances(aligned.power_frames(amp_out), ir_powers)
+                  irs: list[IrEntry]) -> tuple[IrEntry, float]:
+    """The cabinet of `irs` the frames prefer for this amp output, and its distance."""
+    d = lined_up.distances(aligned.power_frames(amp_out),
+                           [grid.ir_frame_power(ir.path) for ir in irs])
     i = int(np.argmin(d))
-    return i, float(d[i])
+    return irs[i], float(d[i])
 
 
 def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: np.ndarray,
@@ -437,10 +445,9 @@ def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: n
     distance with or without them. The frames have ranked every amp, so fewer of them than the
     long-term path's go on (`FRAME_GRID_AMPS`).
     """
-    powers = _ir_powers(library)
-
     def score(c: grid.Combo) -> float:
-        return _best_cabinet(grid.render_combo(pool, c, excerpt), lined_up, powers)[1]
+        return _best_cabinet(grid.render_combo(pool, c, excerpt), lined_up,
+                             library.irs_for(c.amp))[1]
 
     combos = [grid.Combo(None, a, g) for a in amps for g in budget.gains_db]
     progress.stage("amps", len(combos), "comparing amps note for note")
@@ -506,9 +513,9 @@ def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
     changes every note's attack and decay), and it would judge the pedal with those
     statistics again.
     """
-    powers = _ir_powers(library)
-    best = grid.run_parallel(lambda c: _best_cabinet(renders[c.key], lined_up, powers),
-                             combos, options.jobs)
+    best = grid.run_parallel(
+        lambda c: _best_cabinet(renders[c.key], lined_up, library.irs_for(c.amp)), combos,
+        options.jobs)
     def cost(i: int) -> float:  # a pedal must do better than the pedal-free rigs by a margin
         return best[i][1] * (1.0 + (PEDAL_MARGIN if combos[i].pedal is not None else 0.0))
 
@@ -523,7 +530,7 @@ def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
         if len(chosen) < 3 and i not in chosen:
             chosen.append(i)
     empty = LossParts(0.0, 0.0, 0.0, 0.0)
-    return [grid.Scored(combos[i], library.irs[best[i][0]], empty) for i in chosen]
+    return [grid.Scored(combos[i], best[i][0], empty) for i in chosen]
 
 
 def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
@@ -536,14 +543,13 @@ def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
     rigs, scored exactly, and the gains tried beyond the grid."""
     step = _gain_step(budget) / 2
     limit = RANGES["input_gain_db"].high - step
-    powers = _ir_powers(library)
     pool = grid.ModelPool()
 
     def settle(s: grid.Scored) -> tuple[grid.Scored, list[float], float]:
-        def at(gain: float) -> tuple[float, int, np.ndarray]:
+        def at(gain: float) -> tuple[float, IrEntry, np.ndarray]:
             out = grid.render_combo(pool, replace(s.combo, input_gain_db=gain), excerpt)
-            i, d = _best_cabinet(out, lined_up, powers)
-            return d, i, out
+            ir, d = _best_cabinet(out, lined_up, library.irs_for(s.combo.amp))
+            return d, ir, out
 
         gain = s.combo.input_gain_db
         here, tried = at(gain), [gain]
@@ -558,7 +564,7 @@ def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
             if moved:  # the other side is where it came from
                 break
         combo = replace(s.combo, input_gain_db=gain)
-        return grid.exact_score(here[2], grid.Scored(combo, library.irs[here[1]], s.loss),
+        return grid.exact_score(here[2], grid.Scored(combo, here[1], s.loss),
                                 ref), tried, here[0]
 
     results = sorted(grid.run_parallel(settle, top, options.jobs), key=lambda r: r[2])
@@ -580,7 +586,8 @@ def _without_idle_pedals(top: list[grid.Scored], approx: list[grid.Scored],
     amps = {s.combo.amp.name for s in checked}
     needed = [c for c in combos if c.pedal is None or c.amp.name in amps]
     scores = grid.run_parallel(
-        lambda c: pedal_check.fold_scores(c, renders[c.key], library.irs, ref_halves),
+        lambda c: pedal_check.fold_scores(c, renders[c.key], library.irs_for(c.amp),
+                                          ref_halves),
         needed, options.jobs)
     verdicts = [pedal_check.check(s.combo.amp.name, s.combo.pedal.name if s.combo.pedal else "",
                                   scores) for s in checked]
@@ -614,7 +621,8 @@ def _pick_pedals(pedals: list[ModelEntry], amp: ModelEntry, excerpt: np.ndarray,
     def score(p: ModelEntry) -> float:
         combo = grid.Combo(p, amp, 0.0)
         out = grid.render_combo(pool, combo, short)
-        return min(s.loss.identity for s in grid.approx_scores(out, combo, library.irs, ref))
+        return min(s.loss.identity
+                   for s in grid.approx_scores(out, combo, library.irs_for(combo.amp), ref))
 
     scores = grid.run_parallel(score, pedals, options.jobs, lambda: progress.step())
     order = sorted(range(len(pedals)), key=lambda i: (scores[i], pedals[i].name))

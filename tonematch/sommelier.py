@@ -72,7 +72,9 @@ def rank_models(entries: list[ModelEntry], ref: Features, di_offset_db: float,
         for g in levels:
             level = g + di_offset_db
             if di_bands is not None and ir_gains_db is not None:
-                score = predicted_distance(entry, level, di_bands, ir_gains_db, ref)
+                # A capture with its cabinet is heard through no other.
+                cabinets = np.zeros_like(ir_gains_db[:1]) if entry.cabinet else ir_gains_db
+                score = predicted_distance(entry, level, di_bands, cabinets, ref)
             else:
                 score = distortion_distance(entry, level, ref)
             scores.append((score, g))
