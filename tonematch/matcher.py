@@ -420,11 +420,19 @@ def _render_fronts(fronts: list[tuple[ModelEntry | None, float]], excerpt: np.nd
         strict=True))
 
 
+IrPowers = dict[Path, np.ndarray]
+
+
+def _ir_powers(library: Library) -> IrPowers:
+    """Every cabinet's power response on the frames' bins, by IR path (once per stage: a
+    user's IR folder can hold more IRs than the per-file caches keep)."""
+    return {ir.path: grid.ir_frame_power(ir.path) for ir in [*library.irs, CAPTURED_CABINET]}
+
+
 def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
-                  irs: list[IrEntry]) -> tuple[IrEntry, float]:
+                  irs: list[IrEntry], powers: IrPowers) -> tuple[IrEntry, float]:
     """The cabinet of `irs` the frames prefer for this amp output, and its distance."""
-    d = lined_up.distances(aligned.power_frames(amp_out),
-                           [grid.ir_frame_power(ir.path) for ir in irs])
+    d = lined_up.distances(aligned.power_frames(amp_out), [powers[ir.path] for ir in irs])
     i = int(np.argmin(d))
     return irs[i], float(d[i])
 
@@ -445,9 +453,11 @@ def _gear_by_frames(amps: list[ModelEntry], pedals: list[ModelEntry], excerpt: n
     distance with or without them. The frames have ranked every amp, so fewer of them than the
     long-term path's go on (`FRAME_GRID_AMPS`).
     """
+    powers = _ir_powers(library)
+
     def score(c: grid.Combo) -> float:
         return _best_cabinet(grid.render_combo(pool, c, excerpt), lined_up,
-                             library.irs_for(c.amp))[1]
+                             library.irs_for(c.amp), powers)[1]
 
     combos = [grid.Combo(None, a, g) for a in amps for g in budget.gains_db]
     progress.stage("amps", len(combos), "comparing amps note for note")
@@ -513,9 +523,10 @@ def _rank_lined_up(combos: list[grid.Combo], renders: Renders,
     changes every note's attack and decay), and it would judge the pedal with those
     statistics again.
     """
+    powers = _ir_powers(library)
     best = grid.run_parallel(
-        lambda c: _best_cabinet(renders[c.key], lined_up, library.irs_for(c.amp)), combos,
-        options.jobs)
+        lambda c: _best_cabinet(renders[c.key], lined_up, library.irs_for(c.amp), powers),
+        combos, options.jobs)
     def cost(i: int) -> float:  # a pedal must do better than the pedal-free rigs by a margin
         return best[i][1] * (1.0 + (PEDAL_MARGIN if combos[i].pedal is not None else 0.0))
 
@@ -544,11 +555,12 @@ def _settle_gains_lined_up(top: list[grid.Scored], excerpt: np.ndarray,
     step = _gain_step(budget) / 2
     limit = RANGES["input_gain_db"].high - step
     pool = grid.ModelPool()
+    powers = _ir_powers(library)
 
     def settle(s: grid.Scored) -> tuple[grid.Scored, list[float], float]:
         def at(gain: float) -> tuple[float, IrEntry, np.ndarray]:
             out = grid.render_combo(pool, replace(s.combo, input_gain_db=gain), excerpt)
-            ir, d = _best_cabinet(out, lined_up, library.irs_for(s.combo.amp))
+            ir, d = _best_cabinet(out, lined_up, library.irs_for(s.combo.amp), powers)
             return d, ir, out
 
         gain = s.combo.input_gain_db

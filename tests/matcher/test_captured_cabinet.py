@@ -59,7 +59,8 @@ def test_an_index_made_before_cabinets_were_read_learns_them_from_the_metadata(
     assert all("cabinet" in r for r in json.loads(cache.read_text())["files"].values())
 
 
-def test_a_full_rig_capture_plays_without_a_cabinet(tmp_path: Path) -> None:
+@pytest.mark.parametrize("di", ["di_riff_a.wav", "di_riff_b.wav"])  # another riff; the same part
+def test_a_full_rig_capture_plays_without_a_cabinet(tmp_path: Path, di: str) -> None:
     models = tmp_path / "models"
     models.mkdir()
     full_rig = _capture(models, "amp_brown_g5", "brown_full_rig", "amp_cab")
@@ -75,8 +76,9 @@ def test_a_full_rig_capture_plays_without_a_cabinet(tmp_path: Path) -> None:
     sf.write(reference, render_rig(Rig(amp_path=full_rig, params=RigParams(input_gain_db=3.0)),
                                    sf.read(EXAMPLES / "di_riff_b.wav", dtype="float32")[0]).T,
              48000, subtype="FLOAT")
-    rig, _ = match(EXAMPLES / "di_riff_a.wav", reference,
+    rig, _ = match(EXAMPLES / di, reference,
                    MatchOptions([models], [ASSETS / "impulse_responses"], budget="fast", jobs=2))
+    assert rig.extra["analysis"]["same_part"]["detected"] == (di == "di_riff_b.wav")
     assert rig.amp_path == full_rig and rig.ir_path is None
     for alt in rig.extra["alternatives"]:
         has_cab = alt["rig"]["amp_nam_path"] == str(full_rig)
