@@ -195,8 +195,10 @@ def catalogue(folder: Path) -> dict[str, dict[str, Any]] | None:
 
 # NAM metadata "gear_type" values: what each capture holds. A pedal and amp captured together
 # is an amp (a pedal slot before it would add a second amp); an amp with its cabinet is a full
-# rig, played without an IR.
-PEDAL_GEAR = ("pedal",)
+# rig, played without an IR. Studio gear (a compressor, a preamp channel, tape) goes before the
+# amp, where the pedal check keeps it only if it helps; in the amp slot it would stand for an
+# amp with a cabinet after it.
+PEDAL_GEAR = ("pedal", "studio")
 AMP_GEAR = ("amp", "pedal_amp", "preamp", "amp_cab", "amp_pedal_cab")
 CABINET_GEAR = ("amp_cab", "amp_pedal_cab")
 

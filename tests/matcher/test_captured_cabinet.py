@@ -37,6 +37,7 @@ def _capture(folder: Path, source: str, name: str, gear_type: str | None) -> Pat
     ("amp_cab", "amp", True),
     ("amp_pedal_cab", "amp", True),
     ("pedal", "pedal", False),
+    ("studio", "pedal", False),  # a compressor or a preamp channel goes before the amp
 ])
 def test_the_gear_type_says_what_a_capture_holds(tmp_path: Path, gear_type: str, kind: str,
                                                  cabinet: bool) -> None:
