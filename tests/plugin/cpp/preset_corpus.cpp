@@ -32,9 +32,9 @@ struct PresetCase {
   std::string name;
   Want want;
   std::function<juce::File(const juce::File& path)> make;  ///< creates what is at `path`
-  std::string badFile;  ///< Partial: the slot file the status must name
+  std::string badFile{};  ///< Partial: the slot file the status must name
   bool stalled = false;  ///< on a mount that never answers a read: not read to fingerprint it
-  std::string says;      ///< Refused: words the message must hold (the value's place, not a byte)
+  std::string says{};    ///< Refused: words the message must hold (the value's place, not a byte)
 };
 
 std::string amp7() { return tmtest::asset("nam_models/amp_brown_g7.nam"); }

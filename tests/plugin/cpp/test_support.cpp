@@ -58,7 +58,7 @@ std::vector<float> render(tonematch::plugin::ToneMatchProcessor& p, const std::v
   std::vector<float> out;
   out.reserve(input.size());
   for (std::size_t start = 0; start < input.size(); start += static_cast<std::size_t>(block)) {
-    const int n = static_cast<int>(std::min<std::size_t>(block, input.size() - start));
+    const int n = static_cast<int>(std::min(static_cast<std::size_t>(block), input.size() - start));
     buffer.setSize(channels, n, false, false, true);
     for (int c = 0; c < p.getTotalNumInputChannels(); ++c)
       buffer.copyFrom(c, 0, input.data() + start, n);
