@@ -536,7 +536,8 @@ def validate_irs(irs: list[IrEntry]) -> tuple[list[IrEntry], list[str]]:
 
 def load_library(model_dirs: list[Path], ir_dirs: list[Path],
                  progress: Progress | None = None) -> Library:
-    """Indexes all folders; raises LibraryError when no amp or no IR is usable."""
+    """Indexes all folders; raises LibraryError when no amp is usable, or no IR while some
+    amp needs one (a capture that includes its cabinet does not)."""
     amps: list[ModelEntry] = []
     pedals: list[ModelEntry] = []
     irs: list[IrEntry] = []
@@ -557,7 +558,7 @@ def load_library(model_dirs: list[Path], ir_dirs: list[Path],
     if not amps:
         where = ", ".join(str(d) for d in model_dirs)
         raise LibraryError(f"{where}: no usable amp model (.nam at 48 kHz) found", notes)
-    if not irs:
+    if not irs and not all(a.cabinet for a in amps):
         where = ", ".join(str(d) for d in ir_dirs)
         raise LibraryError(f"{where}: no usable cabinet IR (.wav) found", notes)
     return Library(amps, pedals, irs, notes)

@@ -73,7 +73,8 @@ def rank_models(entries: list[ModelEntry], ref: Features, di_offset_db: float,
             level = g + di_offset_db
             if di_bands is not None and ir_gains_db is not None:
                 # A capture with its cabinet is heard through no other.
-                cabinets = np.zeros_like(ir_gains_db[:1]) if entry.cabinet else ir_gains_db
+                cabinets = (np.zeros((1, len(di_bands))) if entry.cabinet or len(ir_gains_db) == 0
+                            else ir_gains_db)
                 score = predicted_distance(entry, level, di_bands, cabinets, ref)
             else:
                 score = distortion_distance(entry, level, ref)

@@ -84,3 +84,18 @@ def test_a_full_rig_capture_plays_without_a_cabinet(tmp_path: Path, di: str) -> 
     for alt in rig.extra["alternatives"]:
         has_cab = alt["rig"]["amp_nam_path"] == str(full_rig)
         assert (alt["rig"]["ir_path"] is None) == has_cab
+
+
+def test_a_library_of_full_rigs_needs_no_ir_folder(tmp_path: Path) -> None:
+    models, irs = tmp_path / "models", tmp_path / "irs"
+    models.mkdir()
+    irs.mkdir()
+    _capture(models, "amp_brown_g5", "brown_full_rig", "amp_cab")
+    _capture(models, "amp_chime_british_g6", "chime_full_rig", "amp_pedal_cab")
+    rig, _ = match(EXAMPLES / "di_riff_a.wav", EXAMPLES / "ref_library_rig.wav",
+                   MatchOptions([models], [irs], budget="fast", jobs=2))
+    assert rig.ir_path is None and rig.amp_path is not None
+    # An amp without its cabinet still needs an IR: the error says so.
+    shutil.copy(ASSETS / "nam_models" / "amp_clean_american_g4.nam", models)
+    with pytest.raises(ValueError, match="no usable cabinet IR"):
+        load_library([models], [irs])
