@@ -45,6 +45,8 @@ def _model(path: Path) -> NamModel:
 
 def _info(args: argparse.Namespace) -> int:
     """Prints what a .nam file holds, as JSON."""
+    from tonematch.library_index import inferred_slot
+
     model = _model(args.model)
     info = {
         "path": model.path,
@@ -58,6 +60,8 @@ def _info(args: argparse.Namespace) -> int:
         "output_level_dbu": model.output_level_dbu,
         "receptive_field": model.receptive_field,
         "parameter_count": model.parameter_count,
+        # How the matcher's library uses it when no manifest says otherwise.
+        **inferred_slot(Path(model.path)),
     }
     print(json.dumps(json_safe(info), indent=2))
     return EXIT_OK

@@ -217,6 +217,15 @@ def _has_cabinet(meta: dict[str, Any]) -> bool:
     return str(meta.get("gear_type", "")).lower() in CABINET_GEAR
 
 
+def inferred_slot(path: Path) -> dict[str, Any]:
+    """How a library without a manifest uses a capture: its NAM `gear_type`, the slot it goes
+    in and whether it plays without an IR (its cabinet is in the capture)."""
+    meta = _nam_metadata(path)
+    kind = _guess_kind(path, meta)
+    return {"gear_type": meta.get("gear_type"), "slot": kind,
+            "cabinet_in_capture": kind == "amp" and _has_cabinet(meta)}
+
+
 def infer_gain_class(meta: dict[str, Any], fingerprint: dict[str, Any]) -> str:
     """Gain class from NAM metadata's tone_type, else from how much the model compresses."""
     tone = TONE_TYPES.get(str(meta.get("tone_type", "")).lower())

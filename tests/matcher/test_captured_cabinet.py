@@ -99,3 +99,12 @@ def test_a_library_of_full_rigs_needs_no_ir_folder(tmp_path: Path) -> None:
     shutil.copy(ASSETS / "nam_models" / "amp_clean_american_g4.nam", models)
     with pytest.raises(ValueError, match="no usable cabinet IR"):
         load_library([models], [irs])
+
+
+def test_info_says_how_the_library_uses_a_capture(tmp_path: Path, capsys) -> None:
+    from tonematch.cli import main
+
+    path = _capture(tmp_path, "amp_brown_g5", "full_rig", "amp_cab")
+    assert main(["info", str(path)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["gear_type"], info["slot"], info["cabinet_in_capture"]) == ("amp_cab", "amp", True)
