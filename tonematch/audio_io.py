@@ -47,14 +47,20 @@ class Audio:
     source_rate: int
     source_channels: int
     notes: list[str] = field(default_factory=list)  # warnings for the user
+    # With `keep_channels`, the channels `samples` mixes (channels × n, 48 kHz) when there are
+    # several: a stereo recording plays at each speaker's level, which its mix can under-read
+    # (two takes panned apart mix 3 dB under either).
+    channels: np.ndarray | None = None
 
     @property
     def seconds(self) -> float:
         return len(self.samples) / RATE
 
 
-def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_SECONDS) -> Audio:
-    """Loads a file as mono 48 kHz float32; raises InputError for anything unusable.
+def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_SECONDS,
+               keep_channels: bool = False) -> Audio:
+    """Loads a file as mono 48 kHz float32; raises InputError for anything unusable. With
+    `keep_channels`, the mixed channels are kept too (`Audio.channels`).
 
     A file longer than `max_seconds` is scanned block by block and only its loudest window of
     that length is decoded, so memory depends on `max_seconds`, not on the file (a 45-minute
@@ -66,7 +72,7 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
             raise InputError(f"{path}: {role} file is empty")
         try:
             with interruptible_read(), sf.SoundFile(fh) as snd:
-                data, rate, channels, seconds, clipped, weights = _read_window(
+                kept, rate, channels, seconds, clipped, weights = _read_window(
                     snd, path, role, max_seconds)
         except InputError:
             raise
@@ -82,19 +88,24 @@ def load_audio(path: str | Path, role: str = "audio", max_seconds: float = MAX_S
         raise InputError(
             f"{path}: {role} is {seconds:.2f} s long; at least {MIN_SECONDS:g} s is needed"
         )
-    mono = data
+    mono = _mix(kept, np.full(kept.shape[1], 1.0 / kept.shape[1]))
     if seconds > max_seconds:
         notes.append(f"{path.name}: {seconds / 60:.1f} min long; analysing the loudest "
                      f"{max_seconds / 60:g} min")
+    several = np.ascontiguousarray(kept.T) if keep_channels and kept.shape[1] > 1 else None
     if rate != RATE:
         ratio = Fraction(RATE, int(rate)).limit_denominator(1000)
         mono = resample_poly(mono.astype(np.float64), ratio.numerator, ratio.denominator)
+        if several is not None:
+            several = resample_poly(several.astype(np.float64), ratio.numerator,
+                                    ratio.denominator, axis=1)
         notes.append(f"{path.name}: resampled from {rate} Hz to {RATE} Hz")
     mono = np.asarray(mono, dtype=np.float32)
     peak = float(np.max(np.abs(mono)))
     if peak == 0.0 or 20 * math.log10(rms(mono) + 1e-30) < SILENCE_DBFS:
         raise InputError(f"{path}: {role} is silent (below {SILENCE_DBFS:g} dBFS)")
-    return Audio(mono, path, int(rate), channels, notes)
+    return Audio(mono, path, int(rate), channels, notes,
+                 None if several is None else np.asarray(several, dtype=np.float32))
 
 
 def _block(snd: sf.SoundFile, frames: int, path: Path, role: str) -> tuple[np.ndarray, int]:
@@ -135,8 +146,8 @@ def _mixing_note(path: Path, weights: np.ndarray) -> str:
 
 def _read_window(snd: sf.SoundFile, path: Path, role: str, max_seconds: float
                  ) -> tuple[np.ndarray, int, int, float, float, np.ndarray]:
-    """(mono samples of the loudest max_seconds, rate, channels, file seconds, clipped share,
-    channel weights)."""
+    """(the loudest max_seconds of the channels mixed to mono (samples × channels kept), rate,
+    channels, file seconds, clipped share, channel weights)."""
     rate, channels, frames = int(snd.samplerate), int(snd.channels), int(snd.frames)
     if not MIN_RATE <= rate <= MAX_RATE:
         raise InputError(f"{path}: {role} has an unsupported sample rate of {rate} Hz "
@@ -152,7 +163,7 @@ def _read_window(snd: sf.SoundFile, path: Path, role: str, max_seconds: float
         if len(block) == 0:
             raise InputError(f"{path}: {role} holds no samples")
         weights = channel_weights(np.mean(np.square(block, dtype=np.float64), axis=0))
-        return (_mix(block, weights), rate, channels, len(block) / rate,
+        return (block[:, weights > 0], rate, channels, len(block) / rate,
                 clipped / (len(block) * channels), weights)
     # Long file: which channels to mix (one pass over blocks, NaN checked on the way), then
     # per-second energies of the mix, then only the loudest window is read again; the same
@@ -178,7 +189,7 @@ def _read_window(snd: sf.SoundFile, path: Path, role: str, max_seconds: float
     sums = np.convolve(per_second, np.ones(per_window), mode="valid")
     start = int(np.argmax(sums)) * rate
     snd.seek(start)
-    window = _mix(_block(snd, int(max_seconds * rate), path, role)[0], weights)
+    window = _block(snd, int(max_seconds * rate), path, role)[0][:, weights > 0]
     return window, rate, channels, done / rate, clipped / (done * channels), weights
 
 

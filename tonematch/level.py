@@ -62,8 +62,14 @@ class LevelTarget:
 
     @classmethod
     def of(cls, reference: np.ndarray) -> LevelTarget:
-        """The target a reference recording sets."""
-        return cls(loudness_lufs(reference), peak_dbfs(reference), true_peak_dbtp(reference))
+        """The target a reference recording sets: mono (n,), or its channels (channels × n),
+        whose loudness is each speaker's (BS.1770's sum over the channels, less 10·log10 of
+        their number, as the matcher's output is measured on one of its identical channels)
+        and whose peak is the highest channel's. A mix of the channels would under-read a
+        stereo recording: two takes panned apart mix 3 dB under either."""
+        x = np.asarray(reference)
+        count = len(x) if x.ndim == 2 else 1
+        return cls(loudness_lufs(x) - 10 * math.log10(count), peak_dbfs(x), true_peak_dbtp(x))
 
     @property
     def allowed_dbtp(self) -> float:

@@ -161,7 +161,8 @@ def _match(di_path: Path, ref_path: Path, options: MatchOptions,
     progress.stage("load", message="reading audio")
     di = load_audio(di_path, "DI")
     # Only REF_ANALYSIS_S is analysed, so only that much is decoded (bounded memory).
-    ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S)
+    ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S,
+                           keep_channels=True)
     notes = di.notes + ref_audio.notes
     lap("load")
 
@@ -215,7 +216,7 @@ def _match(di_path: Path, ref_path: Path, options: MatchOptions,
                                       gains_settled=lined_up is not None), budget)
     lap("post_fx")
 
-    level = LevelTarget.of(ref_audio.samples)
+    level = _level_target(ref_audio)
     final = _verify(tuned, di, ref, ref_active, level, budget, progress, frame_distances)
     lap("verify")
 
@@ -248,6 +249,13 @@ def _match(di_path: Path, ref_path: Path, options: MatchOptions,
                      "input_gain_grid_db": sorted({*budget.gains_db, *widened})},
     }
     return rig, notes
+
+
+def _level_target(reference: Audio) -> LevelTarget:
+    """The loudness and peaks the match aims at: the reference's, from its channels where it
+    has several (`LevelTarget.of`)."""
+    return LevelTarget.of(reference.samples if reference.channels is None
+                          else reference.channels)
 
 
 def _condition_on_di(excerpt: np.ndarray, references: list[Features], jobs: int) -> list[str]:
@@ -784,7 +792,8 @@ def _retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int
     budget = BUDGETS[budget_name]
     progress.stage("load", message="reading audio")
     di = load_audio(di_path, "DI")
-    ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S)
+    ref_audio = load_audio(ref_path, "reference", max_seconds=REF_ANALYSIS_S,
+                           keep_channels=True)
     ref_active = active_excerpt(ref_audio.samples, REF_ANALYSIS_S)
     ref = analyse(ref_active)
     ref.time_effects = detect(ref_active)
@@ -808,7 +817,7 @@ def _retune(rig: Rig, di_path: Path, ref_path: Path, budget_name: str, seed: int
             best = Candidate(replace(rig, params=params), result.loss)
         progress.step(f"input gain {g:+.0f} dB")
     assert best is not None
-    final = _verify([best.rig, rig], di, ref, ref_active, LevelTarget.of(ref_audio.samples),
+    final = _verify([best.rig, rig], di, ref, ref_active, _level_target(ref_audio),
                     budget, progress, by_gear=False)[0]
     out = final.rig
     out.loss = final.loss.total

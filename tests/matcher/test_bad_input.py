@@ -120,6 +120,18 @@ def test_a_long_file_leaves_its_silent_channel_out_too(tmp_path: Path) -> None:
     assert any("channel 2 silent" in n for n in audio.notes)
 
 
+def test_a_reference_keeps_its_channels_for_its_level(tmp_path: Path) -> None:
+    x = _tone(3.0, rate=44100)
+    y = np.roll(x, 5000)
+    path = write_wav(tmp_path / "st.wav", np.stack([x, y], axis=1), rate=44100)
+    kept = load_audio(path, keep_channels=True)
+    assert kept.channels is not None and kept.channels.shape == (2, len(kept.samples))
+    assert np.max(np.abs(kept.channels.mean(axis=0) - kept.samples)) < 1e-5
+    assert load_audio(path).channels is None  # only when asked: a DI needs none
+    silent_right = write_wav(tmp_path / "one.wav", np.stack([x, 0 * x], axis=1), rate=44100)
+    assert load_audio(silent_right, keep_channels=True).channels is None  # one channel plays
+
+
 def test_clipped_input_is_used_with_a_warning(tmp_path: Path) -> None:
     x = np.clip(_tone(3.0, level=3.0), -1, 1)
     audio = load_audio(write_wav(tmp_path / "clip.wav", x))

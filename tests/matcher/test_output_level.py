@@ -63,6 +63,20 @@ def test_a_reference_that_peaks_above_0_dbfs_may_be_matched_above_it() -> None:
     assert target.ceiling_dbfs > 0.0
 
 
+def test_a_stereo_reference_sets_the_level_each_speaker_plays() -> None:
+    # Two takes panned apart (a double-tracked guitar): their mix reads 3 dB under either side,
+    # and a match set to the mix would play 3 dB under the reference in each speaker.
+    rng = np.random.default_rng(3)
+    left, right = (0.1 * rng.standard_normal(3 * RATE) for _ in range(2))
+    target = LevelTarget.of(np.stack([left, right]))
+    assert target.lufs == pytest.approx(loudness_lufs(left), abs=0.1)
+    assert target.lufs - LevelTarget.of((left + right) / 2).lufs == pytest.approx(3.0, abs=0.2)
+    both = LevelTarget.of(np.stack([left, left]))  # the same sound on both: as mono
+    assert both.lufs == pytest.approx(LevelTarget.of(left).lufs, abs=1e-9)
+    louder = LevelTarget.of(np.stack([left, 2 * right]))
+    assert louder.peak_dbfs == pytest.approx(peak_dbfs(2 * right))
+
+
 def test_silence_on_either_side_leaves_the_level_alone() -> None:
     assert output_level_db(np.zeros((2, RATE)), LevelTarget.of(_tone(-12.0)[0])) == 0.0
     silent = LevelTarget.of(np.zeros(RATE))
