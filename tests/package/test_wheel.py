@@ -55,6 +55,7 @@ def test_the_wheel_carries_the_engine_the_library_and_the_probe(wheel: Path) -> 
     names = set(zipfile.ZipFile(wheel).namelist())
     assert any(n.startswith("tonematch/_native") and n.endswith(".so") for n in names)
     for name in ("tonematch/data/probe.wav", "tonematch/data/rig_metric.json",
+                 "tonematch/data/no_cabinet.wav",
                  "tonematch/assets/nam_models/manifest.json",
                  "tonematch/assets/impulse_responses/manifest.json",
                  "tonematch/assets/examples/di_riff_a.wav",
