@@ -434,7 +434,8 @@ IrPowers = dict[Path, np.ndarray]
 def _ir_powers(library: Library) -> IrPowers:
     """Every cabinet's power response on the frames' bins, by IR path (once per stage: a
     user's IR folder can hold more IRs than the per-file caches keep)."""
-    return {ir.path: grid.ir_frame_power(ir.path) for ir in [*library.irs, CAPTURED_CABINET]}
+    held = [CAPTURED_CABINET] if any(a.cabinet for a in library.amps) else []
+    return {ir.path: grid.ir_frame_power(ir.path) for ir in [*library.irs, *held]}
 
 
 def _best_cabinet(amp_out: np.ndarray, lined_up: aligned.AlignedReference,
