@@ -203,27 +203,27 @@ AMP_GEAR = ("amp", "pedal_amp", "preamp", "amp_cab", "amp_pedal_cab")
 CABINET_GEAR = ("amp_cab", "amp_pedal_cab")
 
 
-def _guess_kind(path: Path, meta: dict[str, Any]) -> str:
+def _slot(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """The index record's `kind` (from the metadata's gear_type, else the file's name) and
+    `cabinet` (an amp whose capture includes its cabinet)."""
     gear = str(meta.get("gear_type", "")).lower()
     if gear in PEDAL_GEAR:
-        return "pedal"
-    if gear in AMP_GEAR:
-        return "amp"
-    lower = path.stem.lower()
-    return "pedal" if any(w in lower for w in PEDAL_WORDS) else "amp"
-
-
-def _has_cabinet(meta: dict[str, Any]) -> bool:
-    return str(meta.get("gear_type", "")).lower() in CABINET_GEAR
+        kind = "pedal"
+    elif gear in AMP_GEAR:
+        kind = "amp"
+    else:
+        lower = path.stem.lower()
+        kind = "pedal" if any(w in lower for w in PEDAL_WORDS) else "amp"
+    return {"kind": kind, "cabinet": kind == "amp" and gear in CABINET_GEAR}
 
 
 def inferred_slot(path: Path) -> dict[str, Any]:
     """How a library without a manifest uses a capture: its NAM `gear_type`, the slot it goes
     in and whether it plays without an IR (its cabinet is in the capture)."""
     meta = _nam_metadata(path)
-    kind = _guess_kind(path, meta)
-    return {"gear_type": meta.get("gear_type"), "slot": kind,
-            "cabinet_in_capture": kind == "amp" and _has_cabinet(meta)}
+    slot = _slot(path, meta)
+    return {"gear_type": meta.get("gear_type"), "slot": slot["kind"],
+            "cabinet_in_capture": slot["cabinet"]}
 
 
 def infer_gain_class(meta: dict[str, Any], fingerprint: dict[str, Any]) -> str:
@@ -389,8 +389,7 @@ def _index_file(path: Path, probe: np.ndarray) -> dict[str, Any]:
             return record
         meta = _nam_metadata(path)
         record["fingerprint"] = fingerprint_model(path, probe)
-        record["kind"] = _guess_kind(path, meta)
-        record["cabinet"] = _has_cabinet(meta)
+        record.update(_slot(path, meta))
         record["gain_class"] = infer_gain_class(meta, record["fingerprint"])
     except ValueError as err:
         message = str(err)
@@ -424,8 +423,7 @@ def index_models(
         if hit and hit.get("stamp") == stamp:
             if "skip" not in hit and "cabinet" not in hit:
                 # Indexed before captured cabinets were read: the metadata says, no probe needed.
-                meta = _nam_metadata(path)
-                hit = {**hit, "kind": _guess_kind(path, meta), "cabinet": _has_cabinet(meta)}
+                hit = {**hit, **_slot(path, _nam_metadata(path))}
             fresh[key] = hit
         else:
             stale.append(path)
